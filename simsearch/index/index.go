@@ -266,6 +266,14 @@ func (ix *Index) Train(ctx context.Context, vectors []float32) error {
 	return nil
 }
 
+// Reserve makes room for n more vectors in the index's vector store, so adding a corpus
+// of known size does not repeatedly regrow (and page-fault) a large buffer.
+func (ix *Index) Reserve(n int) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.vectors.extra = slices.Grow(ix.vectors.extra, n*ix.cfg.Dim)
+}
+
 // AddBatch is how many vectors Add hands to FAISS at a time (between cancellation checks
 // and progress reports).
 const AddBatch = 8192

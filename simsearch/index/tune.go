@@ -13,7 +13,20 @@ import (
 type TunePoint struct {
 	Nprobe int     `json:"nprobe"` // 0: exact search
 	Recall float64 `json:"recall"` // mean recall@K against exact search
-	QPS    float64 `json:"qps"`    // queries per second, batched
+	QPS    float64 `json:"qps"`    // queries per second, all sampled queries in one call
+	QPS1   float64 `json:"qps1"`   // queries per second, one query per call (interactive use)
+}
+
+// singleQPS times up to 200 queries issued one per call.
+func singleQPS(q []float32, d int, search func(q []float32) error) (float64, error) {
+	n := min(len(q)/d, 200)
+	t0 := time.Now()
+	for i := 0; i < n; i++ {
+		if err := search(q[i*d : (i+1)*d]); err != nil {
+			return 0, err
+		}
+	}
+	return float64(n) / time.Since(t0).Seconds(), nil
 }
 
 // TuneOptions control Tune. Zero values take the documented defaults.
@@ -112,8 +125,12 @@ func (ix *Index) Tune(ctx context.Context, o TuneOptions) (*TuneResult, error) {
 		return nil, fmt.Errorf("tune: exact search: %v", err)
 	}
 	exactQPS := float64(nq) / time.Since(t0).Seconds()
+	exactQPS1, err := singleQPS(q, d, func(q []float32) error { _, _, err := flat.Search(q, int64(k)); return err })
+	if err != nil {
+		return nil, fmt.Errorf("tune: exact search: %v", err)
+	}
 	exact := split(exactIDs, nq, k)
-	res := &TuneResult{K: k, Target: o.TargetRecall, Exact: TunePoint{Recall: 1, QPS: exactQPS}}
+	res := &TuneResult{K: k, Target: o.TargetRecall, Exact: TunePoint{Recall: 1, QPS: exactQPS, QPS1: exactQPS1}}
 	if ix.nlist == 0 {
 		// Not IVF: measure the index itself once.
 		t0 = time.Now()
@@ -122,6 +139,9 @@ func (ix *Index) Tune(ctx context.Context, o TuneOptions) (*TuneResult, error) {
 			return nil, err
 		}
 		p := TunePoint{Recall: Recall(hitIDs(hits), exact, k), QPS: float64(nq) / time.Since(t0).Seconds()}
+		if p.QPS1, err = singleQPS(q, d, func(q []float32) error { _, err := ix.Search(ctx, q, k, SearchOptions{}); return err }); err != nil {
+			return nil, err
+		}
 		res.Points = []TunePoint{p}
 		res.Reached = p.Recall >= o.TargetRecall
 		ix.mu.Lock()
@@ -141,6 +161,12 @@ func (ix *Index) Tune(ctx context.Context, o TuneOptions) (*TuneResult, error) {
 			return nil, err
 		}
 		pt := TunePoint{Nprobe: p, Recall: Recall(hitIDs(hits), exact, k), QPS: float64(nq) / time.Since(t0).Seconds()}
+		if pt.QPS1, err = singleQPS(q, d, func(q []float32) error {
+			_, err := ix.Search(ctx, q, k, SearchOptions{Nprobe: p})
+			return err
+		}); err != nil {
+			return nil, err
+		}
 		res.Points = append(res.Points, pt)
 		if pt.Recall >= o.TargetRecall {
 			chosen, res.Reached = p, true

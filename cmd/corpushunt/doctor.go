@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	faiss "github.com/DataIntelligenceCrew/go-faiss"
+
+	"github.com/corpushunt/corpushunt/datasets"
+	"github.com/corpushunt/corpushunt/datasets/cifar10"
+	"github.com/corpushunt/corpushunt/datasets/yelp"
+)
+
+func init() {
+	register("doctor", "check every piece of the installation and say how to fix what is missing", cmdDoctor)
+}
+
+type check struct {
+	name string
+	run  func() (detail string, err error)
+	fix  string
+}
+
+func cmdDoctor(_ context.Context, args []string) error {
+	fs := newFlags("doctor", "doctor [--data DIR]")
+	data := fs.String("data", "", "data root")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	checks := []check{
+		{"Go toolchain", checkGo, "install Go ≥ 1.26 from https://go.dev/dl/"},
+		{"FAISS C API (libfaiss_c) round trip", checkFAISS, "make setup"},
+		{"goimports, gopls", checkGoTools, "make setup"},
+		{"Jupyter nbconvert", func() (string, error) { return runOut("jupyter", "nbconvert", "--version") }, "make setup (Debian jupyter-nbconvert)"},
+		{"GoNB kernel registered", checkKernel, "make setup"},
+		{"Chromium", func() (string, error) { return runOut("chromium", "--version") }, "make setup (Debian chromium)"},
+		{"CIFAR-10 data", func() (string, error) { return checkCIFAR(*data) }, "corpushunt datasets download cifar10, or --data / $CORPUSHUNT_DATA"},
+		{"Yelp data", func() (string, error) { return checkYelp(*data) }, "point --data or $CORPUSHUNT_DATA at a folder holding yelp/"},
+	}
+	failed := 0
+	for _, c := range checks {
+		detail, err := c.run()
+		if err != nil {
+			failed++
+			fmt.Printf("✗ %-38s %v\n    fix: %s\n", c.name, firstLine(err.Error()), c.fix)
+			continue
+		}
+		fmt.Printf("✓ %-38s %s\n", c.name, detail)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d check(s) failed", failed)
+	}
+	fmt.Println("all good")
+	return nil
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return l
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+func runOut(name string, args ...string) (string, error) {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("%s: %v %s", name, err, lastLine(string(out)))
+	}
+	return lastLine(string(out)), nil
+}
+
+func checkGo() (string, error) {
+	v, err := runOut("go", "version")
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s (this binary: %s)", strings.TrimPrefix(v, "go version "), runtime.Version()), nil
+}
+
+func checkFAISS() (string, error) {
+	ix, err := faiss.NewIndexFlatL2(2)
+	if err != nil {
+		return "", err
+	}
+	defer ix.Delete()
+	if err := ix.Add([]float32{0, 0, 5, 5, 9, 9}); err != nil {
+		return "", err
+	}
+	_, ids, err := ix.Search([]float32{5.1, 5}, 1)
+	if err != nil {
+		return "", err
+	}
+	if ids[0] != 1 {
+		return "", fmt.Errorf("Flat search returned id %d, want 1", ids[0])
+	}
+	return "Flat index add+search OK", nil
+}
+
+func checkGoTools() (string, error) {
+	var found []string
+	for _, t := range []string{"goimports", "gopls"} {
+		p, err := lookTool(t)
+		if err != nil {
+			return "", err
+		}
+		found = append(found, p)
+	}
+	return strings.Join(found, ", "), nil
+}
+
+// lookTool finds a Go tool on PATH or in GOPATH/bin.
+func lookTool(name string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	gopath, _ := runOut("go", "env", "GOPATH")
+	p := filepath.Join(gopath, "bin", name)
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("%s not found on PATH or in %s/bin", name, gopath)
+}
+
+func checkKernel() (string, error) {
+	dir := os.Getenv("JUPYTER_DATA_DIR")
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".local", "share", "jupyter")
+	}
+	p := filepath.Join(dir, "kernels", "gonb", "kernel.json")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "", fmt.Errorf("no kernel.json: %v", err)
+	}
+	var k struct {
+		Argv []string          `json:"argv"`
+		Env  map[string]string `json:"env"`
+	}
+	if err := json.Unmarshal(b, &k); err != nil {
+		return "", fmt.Errorf("%s: %v", p, err)
+	}
+	if len(k.Argv) == 0 {
+		return "", fmt.Errorf("%s has no argv", p)
+	}
+	if _, err := os.Stat(k.Argv[0]); err != nil {
+		return "", fmt.Errorf("kernel binary: %v", err)
+	}
+	for _, tool := range []string{"go", "goimports", "gopls"} {
+		ok := false
+		for _, d := range filepath.SplitList(k.Env["PATH"]) {
+			if _, err := os.Stat(filepath.Join(d, tool)); err == nil {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return "", fmt.Errorf("%s's PATH (%q) lacks %s", p, k.Env["PATH"], tool)
+		}
+	}
+	return p, nil
+}
+
+func checkCIFAR(data string) (string, error) {
+	ds, err := cifar10.Locate(data, cifar10.Options{})
+	if err != nil {
+		if errors.Is(err, datasets.ErrNotFound) {
+			return "", errors.New("not found (corpushunt datasets info lists where it looked)")
+		}
+		return "", err
+	}
+	var parts []string
+	for _, s := range ds.Splits() {
+		parts = append(parts, fmt.Sprintf("%s %d", s.Name, s.Len()))
+	}
+	return ds.Dir + " (" + strings.Join(parts, ", ") + ")", nil
+}
+
+func checkYelp(data string) (string, error) {
+	c, err := yelp.Locate(data)
+	if err != nil {
+		if errors.Is(err, datasets.ErrNotFound) {
+			return "", errors.New("not found (corpushunt datasets info lists where it looked)")
+		}
+		return "", err
+	}
+	return fmt.Sprintf("%s (%d files)", c.Dir, len(c.Files)), nil
+}

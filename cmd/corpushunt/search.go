@@ -1,0 +1,389 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/corpushunt/corpushunt/datasets/cifar10"
+	"github.com/corpushunt/corpushunt/simsearch/eval"
+	"github.com/corpushunt/corpushunt/simsearch/index"
+	"github.com/corpushunt/corpushunt/simsearch/ingest"
+)
+
+func init() {
+	register("index", "encode a dataset and build a FAISS index directory", cmdIndex)
+	register("add", "encode more items and add them to an existing index", cmdAdd)
+	register("query", "search an index by item id, image file or text", cmdQuery)
+	register("tune", "measure recall/QPS per nprobe and store the best nprobe", cmdTune)
+	register("eval", "precision@k by label: how often neighbours share the query's class", cmdEval)
+}
+
+func cmdIndex(ctx context.Context, args []string) error {
+	fs := newFlags("index", "index --dataset cifar10 --encoder pixels --out DIR [flags]")
+	data := fs.String("data", "", "data root")
+	dataset := fs.String("dataset", "cifar10", "dataset to index (cifar10)")
+	split := fs.String("split", "train", "split to index")
+	encName := fs.String("encoder", "pixels", "encoder: pixels")
+	down := fs.Int("downsample", 1, "pixels encoder: average f×f blocks (1, 2, 4, 8, 16)")
+	limit := fs.Int("limit", 0, "index at most N items (0: all)")
+	factory := fs.String("factory", "", "FAISS factory string (default: Flat below 10k vectors, else IVF≈4√n,Flat)")
+	metric := fs.String("metric", "l2", "l2, ip or cos")
+	batch := fs.Int("batch", 512, "images encoded per batch")
+	tune := fs.Bool("tune", false, "tune nprobe (IVF) right after building")
+	out := fs.String("out", "", "index directory to write (required)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "out"); err != nil {
+		return err
+	}
+	if *dataset != "cifar10" {
+		return fmt.Errorf("dataset %q: only cifar10 can be indexed by this build", *dataset)
+	}
+	m, err := index.ParseMetric(*metric)
+	if err != nil {
+		return err
+	}
+	enc, err := imageEncoder(*encName, *down)
+	if err != nil {
+		return err
+	}
+	ds, err := cifar10.Locate(*data, cifar10.Options{})
+	if err != nil {
+		return err
+	}
+	s, err := ds.Split(*split)
+	if err != nil {
+		return err
+	}
+	if s.Partial != "" {
+		note("note: %s", s.Partial)
+	}
+	n := s.Len()
+	if *limit > 0 && *limit < n {
+		n = *limit
+	}
+	update, finish := newBar(n, "encode+index "+*split, "img")
+	t0 := time.Now()
+	ix, err := ingest.CIFAR10(ctx, ds, enc, ingest.Options{Split: *split, Limit: *limit, BatchSize: *batch, Factory: *factory, Metric: m, Progress: update})
+	finish()
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	note("built %s (%s, dim %d) over %d items in %.1fs", ix.Factory(), ix.Metric(), ix.Dim(), ix.Len(), time.Since(t0).Seconds())
+	if *tune && ix.NList() > 0 {
+		res, err := ix.Tune(ctx, index.TuneOptions{})
+		if err != nil {
+			return err
+		}
+		printTune(res)
+	}
+	if err := ix.Save(ctx, *out); err != nil {
+		return err
+	}
+	fmt.Printf("index saved to %s (%d items, %s, %s)\n", *out, ix.Len(), ix.Factory(), ix.Metric())
+	return nil
+}
+
+func cmdAdd(ctx context.Context, args []string) error {
+	fs := newFlags("add", "add --index DIR --split test [--limit N]")
+	data := fs.String("data", "", "data root")
+	dir := fs.String("index", "", "index directory (required)")
+	split := fs.String("split", "test", "cifar10 split whose items are added")
+	limit := fs.Int("limit", 0, "add at most N items (0: all)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "index"); err != nil {
+		return err
+	}
+	ix, err := index.Open(*dir)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	enc, err := encoderForIndex(ix)
+	if err != nil {
+		return err
+	}
+	ds, err := cifar10.Locate(*data, cifar10.Options{})
+	if err != nil {
+		return err
+	}
+	s, err := ds.Split(*split)
+	if err != nil {
+		return err
+	}
+	before := ix.Len()
+	n := s.Len()
+	if *limit > 0 && *limit < n {
+		n = *limit
+	}
+	update, finish := newBar(n, "encode+add "+*split, "img")
+	done := 0
+	var floats []float32
+	for b, err := range s.Batches(512) {
+		if err != nil {
+			return err
+		}
+		if done+len(b) > n {
+			b = b[:n-done]
+		}
+		floats = cifar10.Float32HWC(b, floats)
+		v, err := enc.EncodeImages(ctx, floats, len(b))
+		if err != nil {
+			return err
+		}
+		items := make([]index.Item, len(b))
+		for i := range b {
+			items[i] = ingest.ItemOf(ds, *split, &b[i])
+		}
+		if err := ix.Add(ctx, v, items, nil); err != nil {
+			return err
+		}
+		done += len(b)
+		update(done, n)
+		if done >= n {
+			break
+		}
+	}
+	finish()
+	if err := ix.Save(ctx, *dir); err != nil {
+		return err
+	}
+	fmt.Printf("added %d items (ids %d..%d); %s now holds %d\n", done, before, ix.Len()-1, *dir, ix.Len())
+	return nil
+}
+
+func cmdQuery(ctx context.Context, args []string) error {
+	fs := newFlags("query", "query --index DIR (--item ID | --image FILE | --text \"...\") [-k N]")
+	dir := fs.String("index", "", "index directory (required)")
+	item := fs.Int64("item", -1, "query by the item with this row id in the index")
+	imageFile := fs.String("image", "", "query by a 32×32 image file (PNG)")
+	text := fs.String("text", "", "query by a sentence (text indexes)")
+	k := fs.Int("k", 10, "neighbours to return")
+	nprobe := fs.Int("nprobe", 0, "IVF lists to visit (0: the index's tuned value)")
+	keepSelf := fs.Bool("keep-self", false, "with --item, keep the item itself in the results")
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "index"); err != nil {
+		return err
+	}
+	given := 0
+	for _, b := range []bool{*item >= 0, *imageFile != "", *text != ""} {
+		if b {
+			given++
+		}
+	}
+	if given != 1 {
+		fmt.Fprintln(fs.Output(), "give exactly one of --item, --image, --text")
+		fs.Usage()
+		return errUsage
+	}
+	ix, err := index.Open(*dir)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	opts := index.SearchOptions{Nprobe: *nprobe}
+	var hits []index.Hit
+	var warn error
+	switch {
+	case *item >= 0:
+		hits, err = ix.SearchByID(ctx, *item, *k, !*keepSelf, opts)
+		if err != nil && hits == nil {
+			return err
+		}
+		warn = err
+		q, _ := ix.Item(*item)
+		note("query: item %d %s (%s)", *item, q.Ref, q.LabelName)
+	case *imageFile != "":
+		px, err := cifar10.ReadImageFile(*imageFile)
+		if err != nil {
+			return err
+		}
+		enc, err := encoderForIndex(ix)
+		if err != nil {
+			return err
+		}
+		rec := cifar10.Record{Pixels: px}
+		v, err := enc.EncodeImages(ctx, rec.AppendFloat32(nil), 1)
+		if err != nil {
+			return err
+		}
+		res, err := ix.Search(ctx, v, *k, opts)
+		if res == nil {
+			return err
+		}
+		hits, warn = res[0], err
+	case *text != "":
+		return fmt.Errorf("index %s was built with encoder %q, which does not encode text", *dir, ix.Encoder().Name)
+	}
+	if warn != nil {
+		note("note: %v", warn)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(hits)
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "rank\tid\tdistance\tlabel\titem")
+	for _, h := range hits {
+		ref := h.Item.Ref
+		if h.Item.Text != "" {
+			ref = h.Item.Text
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%.4f\t%s\t%s\n", h.Rank, h.ID, h.Distance, h.Item.LabelName, ref)
+	}
+	return tw.Flush()
+}
+
+func cmdTune(ctx context.Context, args []string) error {
+	fs := newFlags("tune", "tune --index DIR [--target-recall 0.95]")
+	dir := fs.String("index", "", "index directory (required)")
+	target := fs.Float64("target-recall", 0.95, "smallest nprobe reaching this recall@k is chosen")
+	k := fs.Int("k", 10, "recall@k")
+	nq := fs.Int("queries", 1000, "stored vectors sampled as queries")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "index"); err != nil {
+		return err
+	}
+	ix, err := index.Open(*dir)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	res, err := ix.Tune(ctx, index.TuneOptions{K: *k, TargetRecall: *target, Queries: *nq})
+	if err != nil {
+		return err
+	}
+	printTune(res)
+	if err := ix.Save(ctx, *dir); err != nil {
+		return err
+	}
+	if ix.NList() > 0 {
+		fmt.Printf("nprobe %d stored in %s\n", res.Chosen, *dir)
+	}
+	return nil
+}
+
+func printTune(res *index.TuneResult) {
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "nprobe\trecall@%d\tbatch q/s\tvs exact\tsingle q/s\tvs exact\t\n", res.K)
+	fmt.Fprintf(tw, "exact\t%.4f\t%.0f\t1.0×\t%.0f\t1.0×\t\n", res.Exact.Recall, res.Exact.QPS, res.Exact.QPS1)
+	for _, p := range res.Points {
+		name := strconv.Itoa(p.Nprobe)
+		if p.Nprobe == 0 {
+			name = "index"
+		}
+		mark := ""
+		if p.Nprobe == res.Chosen && p.Nprobe > 0 {
+			mark = " ←"
+		}
+		fmt.Fprintf(tw, "%s\t%.4f\t%.0f\t%.1f×\t%.0f\t%.1f×\t%s\n", name, p.Recall, p.QPS, p.QPS/res.Exact.QPS, p.QPS1, p.QPS1/res.Exact.QPS1, mark)
+	}
+	tw.Flush()
+	if !res.Reached {
+		fmt.Printf("target recall %.2f not reached; using nprobe %d\n", res.Target, res.Chosen)
+	}
+}
+
+// parseKs parses "1,10,100".
+func parseKs(s string) ([]int, error) {
+	var ks []int
+	for _, p := range strings.Split(s, ",") {
+		k, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || k < 1 {
+			return nil, fmt.Errorf("-k %q: want positive integers separated by commas", s)
+		}
+		ks = append(ks, k)
+	}
+	return ks, nil
+}
+
+func cmdEval(ctx context.Context, args []string) error {
+	fs := newFlags("eval", "eval --index DIR --queries cifar10:test [-k 1,10,100]")
+	data := fs.String("data", "", "data root")
+	dir := fs.String("index", "", "index directory (required)")
+	queries := fs.String("queries", "cifar10:test", "dataset:split whose items are the queries")
+	kList := fs.String("k", "1,10,100", "k values")
+	limit := fs.Int("limit", 0, "use at most N queries (0: all)")
+	nprobe := fs.Int("nprobe", 0, "IVF lists to visit (0: the index's tuned value)")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "index"); err != nil {
+		return err
+	}
+	ks, err := parseKs(*kList)
+	if err != nil {
+		return err
+	}
+	dsName, split, ok := strings.Cut(*queries, ":")
+	if !ok || dsName != "cifar10" {
+		return fmt.Errorf("--queries %q: want cifar10:<split>", *queries)
+	}
+	ix, err := index.Open(*dir)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	enc, err := encoderForIndex(ix)
+	if err != nil {
+		return err
+	}
+	ds, err := cifar10.Locate(*data, cifar10.Options{})
+	if err != nil {
+		return err
+	}
+	if s, err := ds.Split(split); err == nil && s.Partial != "" {
+		note("note: %s", s.Partial)
+	}
+	vecs, labels, err := ingest.EncodeCIFAR10(ctx, ds, enc, split, *limit, 512)
+	if err != nil {
+		return err
+	}
+	rep, err := eval.Run(ctx, ix, vecs, labels, ks, index.SearchOptions{Nprobe: *nprobe})
+	if err != nil && !errors.Is(err, index.ErrKTooLarge) {
+		return err
+	}
+	if *asJSON {
+		e := json.NewEncoder(os.Stdout)
+		e.SetIndent("", "  ")
+		return e.Encode(rep)
+	}
+	fmt.Printf("%s: %d queries from %s against %d items (encoder %s, %s, %s)\n", *dir, rep.Queries, *queries, ix.Len(), ix.Encoder().Name, ix.Factory(), ix.Metric())
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "class\t")
+	for _, k := range rep.K {
+		fmt.Fprintf(tw, "p@%d\t", k)
+	}
+	fmt.Fprintln(tw)
+	for i, l := range rep.Classes {
+		fmt.Fprintf(tw, "%s\t", ds.Classes[l])
+		for _, p := range rep.PerClass[i] {
+			fmt.Fprintf(tw, "%.3f\t", p)
+		}
+		fmt.Fprintln(tw)
+	}
+	fmt.Fprint(tw, "ALL\t")
+	for _, p := range rep.Precision {
+		fmt.Fprintf(tw, "%.3f\t", p)
+	}
+	fmt.Fprintln(tw)
+	return tw.Flush()
+}
