@@ -17,16 +17,22 @@ var ctx = context.Background()
 
 // clustered returns n×d vectors drawn around `centers` random centres.
 func clustered(n, d, centers int, seed uint64) []float32 {
+	return clusteredWith(n, d, centers, 3, 1, seed)
+}
+
+// clusteredWith draws centres with standard deviation centreSD and points around them
+// with noiseSD.
+func clusteredWith(n, d, centers int, centreSD, noiseSD float64, seed uint64) []float32 {
 	r := rand.New(rand.NewPCG(seed, 7))
 	cs := make([]float32, centers*d)
 	for i := range cs {
-		cs[i] = float32(r.NormFloat64() * 3)
+		cs[i] = float32(r.NormFloat64() * centreSD)
 	}
 	v := make([]float32, n*d)
 	for i := 0; i < n; i++ {
 		c := r.IntN(centers)
 		for j := 0; j < d; j++ {
-			v[i*d+j] = cs[c*d+j] + float32(r.NormFloat64())
+			v[i*d+j] = cs[c*d+j] + float32(r.NormFloat64()*noiseSD)
 		}
 	}
 	return v

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/corpushunt/corpushunt/datasets/cifar10"
+	"github.com/corpushunt/corpushunt/simsearch/index"
+)
+
+func writeFixture(t *testing.T, n int) string {
+	t.Helper()
+	root := t.TempDir()
+	dir := filepath.Join(root, "cifar-10-batches-bin")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "batches.meta.txt"), []byte("a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n"), 0o644)
+	var buf bytes.Buffer
+	for i := 0; i < n; i++ {
+		label := byte(i % 10)
+		buf.WriteByte(label)
+		for p := 0; p < cifar10.PixelBytes; p++ {
+			buf.WriteByte(20*label + byte((i*7+p*13)%9))
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "data_batch_1.bin"), buf.Bytes(), 0o644)
+	os.WriteFile(filepath.Join(dir, "test_batch.bin"), buf.Bytes()[:100*cifar10.RecordSize], 0o644)
+	return root
+}
+
+func TestCLIIndexTuneQueryEvalAdd(t *testing.T) {
+	quiet = true
+	data := writeFixture(t, 2000)
+	out := filepath.Join(t.TempDir(), "idx")
+	ctx := context.Background()
+	steps := [][]string{
+		{"index", "--data", data, "--encoder", "pixels", "--downsample", "4", "--factory", "IVF16,Flat", "--out", out},
+		{"tune", "--index", out, "--queries", "200"},
+		{"query", "--index", out, "--item", "5", "-k", "3", "--json"},
+		{"eval", "--data", data, "--index", out, "--queries", "cifar10:test", "-k", "1,10"},
+		{"add", "--data", data, "--index", out, "--split", "test", "--limit", "40"},
+		{"datasets", "info", "--data", data},
+	}
+	for _, s := range steps {
+		if code := run(ctx, s); code != 0 {
+			t.Fatalf("corpushunt %v exited %d", s, code)
+		}
+	}
+	ix, err := index.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if ix.Len() != 2040 || ix.Nprobe() < 1 || len(ix.Tuning()) == 0 {
+		t.Errorf("after add: len %d nprobe %d tuning %d", ix.Len(), ix.Nprobe(), len(ix.Tuning()))
+	}
+	// Bad usage and missing index exit non-zero.
+	for _, s := range [][]string{{"query", "--index", out}, {"nosuch"}, {"query", "--index", filepath.Join(out, "missing"), "--item", "1"}} {
+		if code := run(ctx, s); code == 0 {
+			t.Errorf("corpushunt %v exited 0", s)
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/corpushunt/corpushunt/datasets/cifar10"
+	"github.com/corpushunt/corpushunt/simsearch/index"
+	"github.com/corpushunt/corpushunt/simsearch/pixels"
+)
+
+// fixture writes a small binary CIFAR-10 folder: n train images whose pixels encode
+// their label (brightness 20·label + noise), so same-label images are near each other.
+func fixture(t *testing.T, n int) *cifar10.Dataset {
+	t.Helper()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "batches.meta.txt"), []byte("a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n"), 0o644)
+	var buf bytes.Buffer
+	for i := 0; i < n; i++ {
+		label := byte(i % 10)
+		buf.WriteByte(label)
+		for p := 0; p < cifar10.PixelBytes; p++ {
+			buf.WriteByte(20*label + byte((i*7+p*13)%9))
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "data_batch_1.bin"), buf.Bytes(), 0o644)
+	ds, err := cifar10.Open(dir, cifar10.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
+func TestCIFAR10FlatAndIVF(t *testing.T) {
+	ds := fixture(t, 1200)
+	enc, _ := pixels.New(32, 32, 3, 4)
+	ctx := context.Background()
+	for _, factory := range []string{"Flat", "IVF8,Flat"} {
+		var last int
+		ix, err := CIFAR10(ctx, ds, enc, Options{Limit: 1000, BatchSize: 128, Factory: factory, Progress: func(done, total int) { last = done }})
+		if err != nil {
+			t.Fatalf("%s: %v", factory, err)
+		}
+		if ix.Len() != 1000 || last != 1000 || ix.Dim() != 8*8*3 {
+			t.Fatalf("%s: len %d, progress %d, dim %d", factory, ix.Len(), last, ix.Dim())
+		}
+		it, _ := ix.Item(13)
+		if it.Label != 3 || it.LabelName != "d" || it.Split != "train" {
+			t.Errorf("%s item 13: %+v", factory, it)
+		}
+		hits, err := ix.SearchByID(ctx, 13, 5, true, index.SearchOptions{Nprobe: 8 * btoi(factory != "Flat")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hits {
+			if h.Item.Label != 3 {
+				t.Errorf("%s: neighbour %+v has another label", factory, h)
+			}
+		}
+		if ix.Encoder().Name != "pixels" {
+			t.Errorf("encoder info %+v", ix.Encoder())
+		}
+		ix.Close()
+	}
+	vecs, labels, err := EncodeCIFAR10(ctx, ds, enc, "train", 50, 16)
+	if err != nil || len(labels) != 50 || len(vecs) != 50*enc.Dim() {
+		t.Errorf("EncodeCIFAR10: %d labels, %d values, %v", len(labels), len(vecs), err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := CIFAR10(cancelled, ds, enc, Options{}); err == nil {
+		t.Error("cancelled context ignored")
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
