@@ -26,6 +26,7 @@ type check struct {
 	name string
 	run  func() (detail string, err error)
 	fix  string
+	warn bool // missing is a warning, not a failure (data can be fetched or pointed at later)
 }
 
 func cmdDoctor(_ context.Context, args []string) error {
@@ -35,21 +36,26 @@ func cmdDoctor(_ context.Context, args []string) error {
 		return err
 	}
 	checks := []check{
-		{"Go toolchain", checkGo, "install Go ≥ 1.26 from https://go.dev/dl/"},
-		{"FAISS C API (libfaiss_c) round trip", checkFAISS, "make setup"},
-		{"goimports, gopls", checkGoTools, "make setup"},
-		{"Jupyter nbconvert", func() (string, error) { return runOut("jupyter", "nbconvert", "--version") }, "make setup (Debian jupyter-nbconvert)"},
-		{"GoNB kernel registered", checkKernel, "make setup"},
-		{"Chromium", func() (string, error) { return runOut("chromium", "--version") }, "make setup (Debian chromium)"},
-		{"CIFAR-10 data", func() (string, error) { return checkCIFAR(*data) }, "corpushunt datasets download cifar10, or --data / $CORPUSHUNT_DATA"},
-		{"Yelp data", func() (string, error) { return checkYelp(*data) }, "point --data or $CORPUSHUNT_DATA at a folder holding yelp/"},
+		{"Go toolchain", checkGo, "install Go ≥ 1.26 from https://go.dev/dl/", false},
+		{"FAISS C API (libfaiss_c) round trip", checkFAISS, "make setup", false},
+		{"goimports, gopls", checkGoTools, "make setup", false},
+		{"Jupyter nbconvert", func() (string, error) { return runOut("jupyter", "nbconvert", "--version") }, "make setup (Debian jupyter-nbconvert)", false},
+		{"GoNB kernel registered", checkKernel, "make setup", false},
+		{"Chromium", func() (string, error) { return runOut("chromium", "--version") }, "make setup (Debian chromium)", false},
+		{"CIFAR-10 data", func() (string, error) { return checkCIFAR(*data) }, "corpushunt datasets download cifar10, or --data / $CORPUSHUNT_DATA", true},
+		{"Yelp data", func() (string, error) { return checkYelp(*data) }, "point --data or $CORPUSHUNT_DATA at a folder holding yelp/", true},
 	}
 	failed := 0
 	for _, c := range checks {
 		detail, err := c.run()
 		if err != nil {
-			failed++
-			fmt.Printf("✗ %-38s %v\n    fix: %s\n", c.name, firstLine(err.Error()), c.fix)
+			mark := "✗"
+			if c.warn {
+				mark = "!"
+			} else {
+				failed++
+			}
+			fmt.Printf("%s %-38s %v\n    fix: %s\n", mark, c.name, firstLine(err.Error()), c.fix)
 			continue
 		}
 		fmt.Printf("✓ %-38s %s\n", c.name, detail)
