@@ -30,7 +30,7 @@ func cmdIndex(ctx context.Context, args []string) error {
 	data := fs.String("data", "", "data root")
 	dataset := fs.String("dataset", "cifar10", "dataset to index (cifar10)")
 	split := fs.String("split", "train", "split to index")
-	encName := fs.String("encoder", "pixels", "encoder: pixels")
+	encName := fs.String("encoder", "pixels", "encoder: pixels, or a model directory from `corpushunt train`")
 	down := fs.Int("downsample", 1, "pixels encoder: average f×f blocks (1, 2, 4, 8, 16)")
 	limit := fs.Int("limit", 0, "index at most N items (0: all)")
 	factory := fs.String("factory", "", "FAISS factory string (default: Flat below 10k vectors, else IVF≈4√n,Flat)")

@@ -1,0 +1,106 @@
+package convae
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	gctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
+
+	"github.com/corpushunt/corpushunt/simsearch/index"
+)
+
+// EncoderName identifies this encoder in index manifests.
+const EncoderName = "convae"
+
+// Encoder runs the encoder half of a trained model (and, for pictures, the decoder).
+// It is safe for use by one goroutine at a time.
+type Encoder struct {
+	Dir   string
+	Meta  *Meta
+	mu    sync.Mutex
+	enc   *gctx.Exec
+	recon *gctx.Exec
+	// Batch is the most images encoded per call to the backend; default 512.
+	Batch int
+}
+
+// LoadEncoder loads the latest checkpoint of the model in dir.
+func LoadEncoder(be backends.Backend, dir string) (*Encoder, error) {
+	meta, err := ReadMeta(dir)
+	if err != nil {
+		return nil, err
+	}
+	mctx := gctx.New()
+	if _, err := checkpoints.Load(mctx).Dir(filepath.Join(dir, CheckpointDir)).Done(); err != nil {
+		return nil, fmt.Errorf("model %s: load checkpoint: %w", dir, err)
+	}
+	cfg := meta.Config
+	enc, err := gctx.NewExecAny(be, mctx.Reuse(), func(ctx *gctx.Context, x *Node) *Node {
+		return Encode(ctx.In("model"), cfg, x)
+	})
+	if err != nil {
+		return nil, err
+	}
+	recon, err := gctx.NewExecAny(be, mctx.Reuse(), func(ctx *gctx.Context, x *Node) *Node {
+		ctx = ctx.In("model")
+		return Decode(ctx, cfg, Encode(ctx, cfg, x))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Encoder{Dir: dir, Meta: meta, enc: enc, recon: recon, Batch: 512}, nil
+}
+
+// Dim is the code length.
+func (e *Encoder) Dim() int { return e.Meta.Config.CodeDim() }
+
+// Info describes the encoder for index manifests.
+func (e *Encoder) Info() index.EncoderInfo {
+	abs, _ := filepath.Abs(e.Dir)
+	return index.EncoderInfo{Name: EncoderName, Version: strconv.Itoa(formatVersion), Model: abs,
+		Params: map[string]string{"model": e.Meta.Config.Name, "step": strconv.FormatInt(e.Meta.Step, 10)}}
+}
+
+// EncodeImages maps n images (n×32×32×3 float32 in [0,1]) to n codes.
+func (e *Encoder) EncodeImages(ctx context.Context, images []float32, n int) ([]float32, error) {
+	return e.run(ctx, e.enc, images, n, e.Dim())
+}
+
+// Reconstruct returns the model's reconstructions of n images, same layout as the input.
+func (e *Encoder) Reconstruct(ctx context.Context, images []float32, n int) ([]float32, error) {
+	return e.run(ctx, e.recon, images, n, ImageBytes)
+}
+
+func (e *Encoder) run(ctx context.Context, exec *gctx.Exec, images []float32, n, outDim int) ([]float32, error) {
+	if len(images) != n*ImageBytes {
+		return nil, fmt.Errorf("convae: %d values for %d images of 32×32×3", len(images), n)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]float32, 0, n*outDim)
+	for start := 0; start < n; start += e.Batch {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		end := min(start+e.Batch, n)
+		x := tensors.FromFlatDataAndDimensions(images[start*ImageBytes:end*ImageBytes], end-start, Height, Width, Channels)
+		y, err := exec.Exec1(x)
+		if err != nil {
+			return nil, fmt.Errorf("convae: encode: %w", err)
+		}
+		flat, err := tensors.CopyFlatData[float32](y)
+		if err != nil {
+			return nil, err
+		}
+		y.FinalizeAll()
+		out = append(out, flat...)
+	}
+	return out, nil
+}

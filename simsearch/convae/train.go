@@ -1,0 +1,318 @@
+package convae
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	gctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
+	"github.com/gomlx/gomlx/pkg/ml/train"
+	"github.com/gomlx/gomlx/pkg/ml/train/losses"
+	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+)
+
+// Images holds n images as HWC bytes (32×32×3 each), the compact form training shuffles.
+type Images struct {
+	Pixels []byte
+	N      int
+}
+
+// ImageBytes is the size of one image.
+const ImageBytes = Height * Width * Channels
+
+// Float32 converts images idx into a [len(idx), 32, 32, 3] float32 batch in [0,1].
+func (im Images) Float32(idx []int, dst []float32) []float32 {
+	dst = dst[:0]
+	for _, i := range idx {
+		for _, p := range im.Pixels[i*ImageBytes : (i+1)*ImageBytes] {
+			dst = append(dst, float32(p)/255)
+		}
+	}
+	return dst
+}
+
+// TrainOptions control Train. Zero values take the documented defaults.
+type TrainOptions struct {
+	Epochs int     // total epochs (with Resume, including those already done); default 5
+	Batch  int     // images per step; default 128 (the tutorial's)
+	LR     float64 // Adam learning rate; default 1e-3 (the tutorial used 1e-4 for 100 epochs)
+	Seed   uint64  // shuffling and initialisation; default 1
+	Resume bool    // continue the run in the model directory
+	// Progress, if set, is called after every step.
+	Progress func(Progress)
+}
+
+// Progress reports one training step.
+type Progress struct {
+	Step         int64   // global step
+	Epoch        int     // 1-based
+	Done, Total  int     // images processed in this run / to process in this run
+	Loss         float64 // this step's training loss
+	ImagesPerSec float64 // over this run so far
+}
+
+// HistoryRow is one line of history.jsonl: per step, with the validation loss at epoch
+// ends.
+type HistoryRow struct {
+	Step      int64    `json:"step"`
+	Epoch     int      `json:"epoch"`
+	TrainLoss float64  `json:"train_loss"`
+	ValLoss   *float64 `json:"val_loss,omitempty"`
+	Time      string   `json:"time"`
+}
+
+// Meta is model.json: everything needed to rebuild the encoder, plus how it was trained.
+type Meta struct {
+	FormatVersion int       `json:"format_version"`
+	Kind          string    `json:"kind"` // "convae"
+	Config        Config    `json:"config"`
+	Created       time.Time `json:"created"`
+	Updated       time.Time `json:"updated"`
+	Backend       string    `json:"backend"`
+	TrainImages   int       `json:"train_images"`
+	ValImages     int       `json:"val_images"`
+	Batch         int       `json:"batch"`
+	LR            float64   `json:"lr"`
+	Step          int64     `json:"step"`
+	EpochsDone    float64   `json:"epochs_done"`
+	TrainSeconds  float64   `json:"train_seconds"`
+	LastValLoss   float64   `json:"last_val_loss"`
+	Interrupted   bool      `json:"interrupted,omitempty"`
+}
+
+// MetaFile, HistoryFile and CheckpointDir name the parts of a model directory.
+const (
+	MetaFile      = "model.json"
+	HistoryFile   = "history.jsonl"
+	CheckpointDir = "checkpoints"
+	formatVersion = 1
+)
+
+// ErrExists is returned when training into a model directory that already holds a model
+// without Resume.
+var ErrExists = errors.New("model directory already holds a model")
+
+// ReadMeta reads a model directory's model.json.
+func ReadMeta(dir string) (*Meta, error) {
+	b, err := os.ReadFile(filepath.Join(dir, MetaFile))
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", dir, err)
+	}
+	var m Meta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("model %s: %s: %w", dir, MetaFile, err)
+	}
+	if m.FormatVersion > formatVersion {
+		return nil, fmt.Errorf("model %s: format %d is newer than this build reads (%d)", dir, m.FormatVersion, formatVersion)
+	}
+	if m.Kind != "convae" {
+		return nil, fmt.Errorf("model %s: kind %q is not a convae model", dir, m.Kind)
+	}
+	return &m, nil
+}
+
+func writeMeta(dir string, m *Meta) error {
+	m.Updated = time.Now().UTC()
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, MetaFile+".tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, MetaFile))
+}
+
+// Train trains (or, with Resume, continues training) a model in dir on trainSet,
+// reporting the validation loss on valSet after every epoch. A checkpoint is written after
+// every epoch and when ctx is cancelled (Ctrl-C), so an interrupted run leaves a usable
+// model that Resume continues.
+func Train(ctx context.Context, be backends.Backend, dir string, cfg Config, trainSet, valSet Images, o TrainOptions) (*Meta, error) {
+	if o.Epochs <= 0 {
+		o.Epochs = 5
+	}
+	if o.Batch <= 0 {
+		o.Batch = 128
+	}
+	if o.LR <= 0 {
+		o.LR = 1e-3
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if trainSet.N < o.Batch {
+		return nil, fmt.Errorf("train: %d training images, fewer than one batch of %d", trainSet.N, o.Batch)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	meta, err := ReadMeta(dir)
+	switch {
+	case err == nil && !o.Resume:
+		return nil, fmt.Errorf("%w: %s (use --resume to continue it, or another --out)", ErrExists, dir)
+	case err == nil:
+		cfg = meta.Config
+		o.Batch, o.LR = meta.Batch, meta.LR
+	case o.Resume:
+		return nil, fmt.Errorf("resume: %w", err)
+	default:
+		meta = &Meta{FormatVersion: formatVersion, Kind: "convae", Config: cfg, Created: time.Now().UTC(),
+			Batch: o.Batch, LR: o.LR}
+	}
+	meta.Backend = be.Name()
+	meta.TrainImages, meta.ValImages = trainSet.N, valSet.N
+
+	mctx := gctx.New()
+	if err := mctx.SetRNGStateFromSeed(int64(o.Seed)); err != nil {
+		return nil, err
+	}
+	ckpt, err := checkpoints.Build(mctx).Dir(filepath.Join(dir, CheckpointDir)).Keep(3).Done()
+	if err != nil {
+		return nil, fmt.Errorf("checkpoints in %s: %w", dir, err)
+	}
+	trainer := train.NewTrainer(be, mctx, ModelFn(cfg), losses.MeanSquaredError,
+		optimizers.Adam().LearningRate(o.LR).Done(), nil, nil)
+	valExec, err := gctx.NewExecAny(be, mctx.Reuse(), func(ctx *gctx.Context, x *Node) *Node {
+		ctx = ctx.In("model")
+		r := Decode(ctx, cfg, Encode(ctx, cfg, x))
+		return ReduceAllMean(Square(Sub(r, x)))
+	})
+	if err != nil {
+		return nil, err
+	}
+	hist, err := os.OpenFile(filepath.Join(dir, HistoryFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer hist.Close()
+	henc := json.NewEncoder(hist)
+
+	stepsPerEpoch := trainSet.N / o.Batch
+	step := optimizers.GetGlobalStep(mctx)
+	startEpoch := int(step) / stepsPerEpoch
+	skip := int(step) % stepsPerEpoch
+	total := (o.Epochs*stepsPerEpoch - int(step)) * o.Batch
+	if total <= 0 {
+		return meta, nil // already trained that far
+	}
+	done := 0
+	t0 := time.Now()
+	var batch []float32
+	save := func(interrupted bool) error {
+		if err := ckpt.Save(); err != nil {
+			return fmt.Errorf("save checkpoint: %w", err)
+		}
+		meta.Step = optimizers.GetGlobalStep(mctx)
+		meta.EpochsDone = float64(meta.Step) / float64(stepsPerEpoch)
+		meta.TrainSeconds += time.Since(t0).Seconds()
+		t0 = time.Now()
+		meta.Interrupted = interrupted
+		return writeMeta(dir, meta)
+	}
+	for epoch := startEpoch; epoch < o.Epochs; epoch++ {
+		perm := rand.New(rand.NewPCG(o.Seed, uint64(epoch))).Perm(trainSet.N)
+		for s := 0; s < stepsPerEpoch; s++ {
+			if epoch == startEpoch && s < skip {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				if serr := save(true); serr != nil {
+					return nil, errors.Join(err, serr)
+				}
+				return meta, err
+			}
+			batch = trainSet.Float32(perm[s*o.Batch:(s+1)*o.Batch], batch)
+			x := tensors.FromFlatDataAndDimensions(batch, o.Batch, Height, Width, Channels)
+			m, err := trainer.TrainStep(nil, []*tensors.Tensor{x}, []*tensors.Tensor{x})
+			if err != nil {
+				return nil, fmt.Errorf("train step: %w", err)
+			}
+			loss := scalar(m[0])
+			done += o.Batch
+			step = optimizers.GetGlobalStep(mctx)
+			if o.Progress != nil {
+				o.Progress(Progress{Step: step, Epoch: epoch + 1, Done: done, Total: total, Loss: loss,
+					ImagesPerSec: float64(done) / time.Since(t0).Seconds()})
+			}
+			row := HistoryRow{Step: step, Epoch: epoch + 1, TrainLoss: loss, Time: time.Now().UTC().Format(time.RFC3339)}
+			if s == stepsPerEpoch-1 && valSet.N > 0 {
+				v, err := evalLoss(valExec, valSet, 256)
+				if err != nil {
+					return nil, err
+				}
+				row.ValLoss = &v
+				meta.LastValLoss = v
+			}
+			if err := henc.Encode(row); err != nil {
+				return nil, err
+			}
+		}
+		if err := save(false); err != nil {
+			return nil, err
+		}
+	}
+	return meta, nil
+}
+
+func scalar(t *tensors.Tensor) float64 {
+	switch v := t.Value().(type) {
+	case float32:
+		return float64(v)
+	case float64:
+		return v
+	}
+	return 0
+}
+
+// evalLoss is the mean squared error over a whole image set.
+func evalLoss(exec *gctx.Exec, set Images, batch int) (float64, error) {
+	var sum float64
+	var buf []float32
+	idx := make([]int, 0, batch)
+	for start := 0; start < set.N; start += batch {
+		end := min(start+batch, set.N)
+		idx = idx[:0]
+		for i := start; i < end; i++ {
+			idx = append(idx, i)
+		}
+		buf = set.Float32(idx, buf)
+		out, err := exec.Exec1(tensors.FromFlatDataAndDimensions(buf, end-start, Height, Width, Channels))
+		if err != nil {
+			return 0, err
+		}
+		sum += scalar(out) * float64(end-start)
+	}
+	return sum / float64(set.N), nil
+}
+
+// ReadHistory returns the rows of a model's history.jsonl.
+func ReadHistory(dir string) ([]HistoryRow, error) {
+	f, err := os.Open(filepath.Join(dir, HistoryFile))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var rows []HistoryRow
+	dec := json.NewDecoder(f)
+	for {
+		var r HistoryRow
+		if err := dec.Decode(&r); err != nil {
+			if errors.Is(err, io.EOF) {
+				return rows, nil
+			}
+			return rows, fmt.Errorf("%s: %w", filepath.Join(dir, HistoryFile), err)
+		}
+		rows = append(rows, r)
+	}
+}
