@@ -315,14 +315,14 @@ func parseKs(s string) ([]int, error) {
 }
 
 func cmdEval(ctx context.Context, args []string) error {
-	fs := newFlags("eval", "eval --index DIR --queries cifar10:test [-k 1,10,100]")
+	fs := newFlags("eval", "eval --index DIR[,DIR...] --queries cifar10:test [-k 1,10,100]")
 	data := fs.String("data", "", "data root")
-	dir := fs.String("index", "", "index directory (required)")
+	dirs := fs.String("index", "", "index directory, or several separated by commas to compare them (required)")
 	queries := fs.String("queries", "cifar10:test", "dataset:split whose items are the queries")
 	kList := fs.String("k", "1,10,100", "k values")
 	limit := fs.Int("limit", 0, "use at most N queries (0: all)")
 	nprobe := fs.Int("nprobe", 0, "IVF lists to visit (0: the index's tuned value)")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
+	asJSON := fs.Bool("json", false, "print the reports as JSON")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -337,15 +337,6 @@ func cmdEval(ctx context.Context, args []string) error {
 	if !ok || dsName != "cifar10" {
 		return fmt.Errorf("--queries %q: want cifar10:<split>", *queries)
 	}
-	ix, err := index.Open(*dir)
-	if err != nil {
-		return err
-	}
-	defer ix.Close()
-	enc, err := encoderForIndex(ix)
-	if err != nil {
-		return err
-	}
 	ds, err := cifar10.Locate(*data, cifar10.Options{})
 	if err != nil {
 		return err
@@ -353,20 +344,57 @@ func cmdEval(ctx context.Context, args []string) error {
 	if s, err := ds.Split(split); err == nil && s.Partial != "" {
 		note("note: %s", s.Partial)
 	}
-	vecs, labels, err := ingest.EncodeCIFAR10(ctx, ds, enc, split, *limit, 512)
+	var summary []string
+	for _, dir := range strings.Split(*dirs, ",") {
+		rep, ix, err := evalOne(ctx, ds, dir, split, ks, *limit, *nprobe)
+		if err != nil {
+			return fmt.Errorf("%s: %w", dir, err)
+		}
+		if *asJSON {
+			e := json.NewEncoder(os.Stdout)
+			e.SetIndent("", "  ")
+			if err := e.Encode(map[string]any{"index": dir, "report": rep}); err != nil {
+				return err
+			}
+			continue
+		}
+		printReport(dir, *queries, ix, rep, ds.Classes)
+		var parts []string
+		for i, k := range rep.K {
+			parts = append(parts, fmt.Sprintf("p@%d %.3f", k, rep.Precision[i]))
+		}
+		summary = append(summary, fmt.Sprintf("  %-32s %-14s %s", dir, ix.Encoder().Name, strings.Join(parts, "  ")))
+	}
+	if len(summary) > 1 {
+		fmt.Println("\nsummary (fraction of neighbours sharing the query's class):")
+		fmt.Println(strings.Join(summary, "\n"))
+	}
+	return nil
+}
+
+func evalOne(ctx context.Context, ds *cifar10.Dataset, dir, split string, ks []int, limit, nprobe int) (*eval.Report, *index.Index, error) {
+	ix, err := index.Open(dir)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	rep, err := eval.Run(ctx, ix, vecs, labels, ks, index.SearchOptions{Nprobe: *nprobe})
+	defer ix.Close()
+	enc, err := encoderForIndex(ix)
+	if err != nil {
+		return nil, nil, err
+	}
+	vecs, labels, err := ingest.EncodeCIFAR10(ctx, ds, enc, split, limit, 512)
+	if err != nil {
+		return nil, nil, err
+	}
+	rep, err := eval.Run(ctx, ix, vecs, labels, ks, index.SearchOptions{Nprobe: nprobe})
 	if err != nil && !errors.Is(err, index.ErrKTooLarge) {
-		return err
+		return nil, nil, err
 	}
-	if *asJSON {
-		e := json.NewEncoder(os.Stdout)
-		e.SetIndent("", "  ")
-		return e.Encode(rep)
-	}
-	fmt.Printf("%s: %d queries from %s against %d items (encoder %s, %s, %s)\n", *dir, rep.Queries, *queries, ix.Len(), ix.Encoder().Name, ix.Factory(), ix.Metric())
+	return rep, ix, nil
+}
+
+func printReport(dir, queries string, ix *index.Index, rep *eval.Report, classes []string) {
+	fmt.Printf("%s: %d queries from %s against %d items (encoder %s, %s, %s)\n", dir, rep.Queries, queries, ix.Len(), ix.Encoder().Name, ix.Factory(), ix.Metric())
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "class\t")
 	for _, k := range rep.K {
@@ -374,7 +402,7 @@ func cmdEval(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintln(tw)
 	for i, l := range rep.Classes {
-		fmt.Fprintf(tw, "%s\t", ds.Classes[l])
+		fmt.Fprintf(tw, "%s\t", classes[l])
 		for _, p := range rep.PerClass[i] {
 			fmt.Fprintf(tw, "%.3f\t", p)
 		}
@@ -385,5 +413,5 @@ func cmdEval(ctx context.Context, args []string) error {
 		fmt.Fprintf(tw, "%.3f\t", p)
 	}
 	fmt.Fprintln(tw)
-	return tw.Flush()
+	tw.Flush()
 }

@@ -181,6 +181,8 @@ func Train(ctx context.Context, be backends.Backend, dir string, cfg Config, tra
 	if err != nil {
 		return nil, fmt.Errorf("checkpoints in %s: %w", dir, err)
 	}
+	// Checked(false): variables restored from a checkpoint (Resume) are reused, new ones created.
+	mctx = mctx.Checked(false)
 	trainer := train.NewTrainer(be, mctx, ModelFn(cfg), losses.MeanSquaredError,
 		optimizers.Adam().LearningRate(o.LR).Done(), nil, nil)
 	valExec, err := gctx.NewExecAny(be, mctx.Reuse(), func(ctx *gctx.Context, x *Node) *Node {
