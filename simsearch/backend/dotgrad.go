@@ -8,8 +8,8 @@ import (
 	"strings"
 	"sync"
 
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom for graph code
 	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom for graph code
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 )
 
