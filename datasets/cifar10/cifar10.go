@@ -606,3 +606,44 @@ func dirExists(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
 }
+
+// ParseRef parses a Ref's string form: "file#record" (binary batch) or a path.
+func ParseRef(s string) (Ref, error) {
+	if i := strings.LastIndexByte(s, '#'); i > 0 {
+		n, err := strconv.Atoi(s[i+1:])
+		if err != nil || n < 0 {
+			return Ref{}, fmt.Errorf("cifar10: ref %q: bad record number", s)
+		}
+		return Ref{File: s[:i], Record: n}, nil
+	}
+	if s == "" {
+		return Ref{}, fmt.Errorf("cifar10: empty ref")
+	}
+	return Ref{File: s, Record: -1}, nil
+}
+
+// ReadRef reads the one image a Ref points at, without opening the dataset: a record of a
+// binary batch file, or a PNG file. Index hits carry refs, so galleries use this.
+func ReadRef(ref Ref) (Record, error) {
+	if ref.Record < 0 {
+		px, err := ReadImageFile(ref.File)
+		if err != nil {
+			return Record{}, err
+		}
+		return Record{Index: -1, Label: -1, Ref: ref, Pixels: px}, nil
+	}
+	f, err := os.Open(ref.File)
+	if err != nil {
+		return Record{}, fmt.Errorf("cifar10: %w", err)
+	}
+	defer f.Close()
+	buf := make([]byte, RecordSize)
+	if _, err := f.ReadAt(buf, int64(ref.Record)*RecordSize); err != nil {
+		return Record{}, &FormatError{File: ref.File, Record: ref.Record, Reason: "read: " + err.Error()}
+	}
+	rec := Record{Index: -1, Ref: ref, Pixels: make([]byte, PixelBytes)}
+	if err := decodeBinary(buf, &rec); err != nil {
+		return Record{}, err
+	}
+	return rec, nil
+}

@@ -322,3 +322,22 @@ func TestSharedCIFAR(t *testing.T) {
 		t.Errorf("classes %v", ds.Classes)
 	}
 }
+
+func TestReadRef(t *testing.T) {
+	dir := t.TempDir()
+	writeBinary(t, dir, map[string][][]byte{"data_batch_1.bin": {record(3, 1, 2, 3), record(8, 7, 8, 9)}})
+	ref, err := ParseRef(filepath.Join(dir, "data_batch_1.bin") + "#1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := ReadRef(ref)
+	if err != nil || rec.Label != 8 || !bytes.Equal(rec.Pixels[:3], []byte{7, 8, 9}) {
+		t.Errorf("ReadRef: %+v %v", rec.Ref, err)
+	}
+	if _, err := ReadRef(Ref{File: ref.File, Record: 5}); !errors.Is(err, ErrBadData) {
+		t.Errorf("record past the end: %v", err)
+	}
+	if _, err := ParseRef("x.bin#-2"); err == nil {
+		t.Error("negative record accepted")
+	}
+}

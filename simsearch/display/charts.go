@@ -1,0 +1,132 @@
+package display
+
+import (
+	_ "embed"
+	"fmt"
+	"math"
+	"strings"
+	"sync/atomic"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/go-echarts/go-echarts/v2/render"
+
+	"github.com/corpushunt/corpushunt/simsearch/index"
+)
+
+//go:embed assets/echarts.min.js
+var echartsJS string
+
+// Chart is anything go-echarts can render as a snippet (every chart type can).
+type Chart interface {
+	RenderSnippet() render.ChartSnippet
+}
+
+var chartSeq atomic.Int64
+
+func initOpts(title string) []charts.GlobalOpts {
+	id := fmt.Sprintf("corpushunt_chart_%d", chartSeq.Add(1))
+	return []charts.GlobalOpts{
+		charts.WithInitializationOpts(opts.Initialization{Width: "720px", Height: "340px", ChartID: id}),
+		charts.WithTitleOpts(opts.Title{Title: title}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "bottom"}),
+		charts.WithAnimation(false),
+	}
+}
+
+// ChartHTML renders a chart as a self-contained HTML fragment: the ECharts library inline
+// (loaded once per page), the chart's element and its script. It needs no network: the
+// library is embedded, and wrapped so that pages using require.js (Jupyter's HTML
+// export) do not capture it as an AMD module.
+func ChartHTML(c Chart) string {
+	s := c.RenderSnippet()
+	var b strings.Builder
+	b.WriteString(`<script type="text/javascript">if (typeof window.echarts === "undefined") { (function(define){`)
+	b.WriteString(echartsJS)
+	b.WriteString("\n})(undefined); }</script>\n")
+	b.WriteString(s.Element)
+	b.WriteString(s.Script)
+	return b.String()
+}
+
+// LossPoint is one point of a loss curve.
+type LossPoint struct {
+	Step int64
+	Loss float64
+}
+
+// LossChart draws training loss per step and validation loss per epoch.
+func LossChart(title string, train, val []LossPoint) *charts.Line {
+	c := charts.NewLine()
+	c.SetGlobalOptions(append(initOpts(title),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "step"}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "log", Name: "MSE"}),
+	)...)
+	pts := func(p []LossPoint) []opts.LineData {
+		out := make([]opts.LineData, len(p))
+		for i, q := range p {
+			out[i] = opts.LineData{Value: []any{q.Step, q.Loss}}
+		}
+		return out
+	}
+	c.AddSeries("train loss", pts(train), charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false)}))
+	c.AddSeries("validation loss", pts(val), charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(true)}))
+	return c
+}
+
+// RecallChart draws recall@k and queries/s against nprobe from an index's tuning table.
+func RecallChart(title string, points []index.TunePoint) *charts.Line {
+	c := charts.NewLine()
+	c.SetGlobalOptions(append(initOpts(title),
+		charts.WithXAxisOpts(opts.XAxis{Type: "category", Name: "nprobe"}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "recall", Min: 0, Max: 1}),
+	)...)
+	c.ExtendYAxis(opts.YAxis{Type: "log", Name: "queries/s"})
+	var xs []string
+	var recall, qps, qps1 []opts.LineData
+	for _, p := range points {
+		xs = append(xs, fmt.Sprint(p.Nprobe))
+		recall = append(recall, opts.LineData{Value: p.Recall})
+		qps = append(qps, opts.LineData{Value: math.Round(p.QPS), YAxisIndex: 1})
+		qps1 = append(qps1, opts.LineData{Value: math.Round(p.QPS1), YAxisIndex: 1})
+	}
+	c.SetXAxis(xs)
+	c.AddSeries("recall", recall)
+	c.AddSeries("queries/s (batched)", qps)
+	c.AddSeries("queries/s (one at a time)", qps1)
+	return c
+}
+
+// HistogramChart draws the distribution of values (e.g. neighbour distances) in bins.
+func HistogramChart(title, xName string, values []float32, bins int) *charts.Bar {
+	c := charts.NewBar()
+	c.SetGlobalOptions(append(initOpts(title),
+		charts.WithXAxisOpts(opts.XAxis{Name: xName}),
+		charts.WithYAxisOpts(opts.YAxis{Name: "count"}),
+	)...)
+	if len(values) == 0 || bins < 1 {
+		return c
+	}
+	lo, hi := values[0], values[0]
+	for _, v := range values {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	width := (hi - lo) / float32(bins)
+	if width == 0 {
+		width = 1
+	}
+	counts := make([]int, bins)
+	for _, v := range values {
+		b := int((v - lo) / width)
+		counts[min(b, bins-1)]++
+	}
+	xs := make([]string, bins)
+	data := make([]opts.BarData, bins)
+	for i := range counts {
+		xs[i] = fmt.Sprintf("%.3g", lo+width*(float32(i)+0.5))
+		data[i] = opts.BarData{Value: counts[i]}
+	}
+	c.SetXAxis(xs).AddSeries("items", data)
+	return c
+}
