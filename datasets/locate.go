@@ -77,13 +77,22 @@ func CacheDir() string {
 	return filepath.Join(d, "corpushunt", "datasets")
 }
 
-// ModuleRoot walks up from the working directory to the corpushunt checkout (the folder
-// whose go.mod declares this module) and returns it, or "" outside a checkout.
+// ModuleRoot walks up from the working directory (and, in a GoNB notebook, from the
+// notebook's folder $GONB_DIR, since cells run elsewhere) to the corpushunt checkout (the
+// folder whose go.mod declares this module) and returns it, or "" outside a checkout.
 func ModuleRoot() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
+	if dir, err := os.Getwd(); err == nil {
+		if root := moduleRootFrom(dir); root != "" {
+			return root
+		}
 	}
+	if dir := os.Getenv("GONB_DIR"); dir != "" {
+		return moduleRootFrom(dir)
+	}
+	return ""
+}
+
+func moduleRootFrom(dir string) string {
 	for {
 		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
 		if err == nil && strings.Contains(string(b), "module github.com/corpushunt/corpushunt\n") {

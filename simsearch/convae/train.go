@@ -58,6 +58,7 @@ type Progress struct {
 	Epoch        int     // 1-based
 	Done, Total  int     // images processed in this run / to process in this run
 	Loss         float64 // this step's training loss
+	ValLoss      float64 // validation loss, on the last step of an epoch (else 0)
 	ImagesPerSec float64 // over this run so far
 }
 
@@ -243,10 +244,6 @@ func Train(ctx context.Context, be backends.Backend, dir string, cfg Config, tra
 			loss := scalar(m[0])
 			done += o.Batch
 			step = optimizers.GetGlobalStep(mctx)
-			if o.Progress != nil {
-				o.Progress(Progress{Step: step, Epoch: epoch + 1, Done: done, Total: total, Loss: loss,
-					ImagesPerSec: float64(done) / time.Since(t0).Seconds()})
-			}
 			row := HistoryRow{Step: step, Epoch: epoch + 1, TrainLoss: loss, Time: time.Now().UTC().Format(time.RFC3339)}
 			if s == stepsPerEpoch-1 && valSet.N > 0 {
 				v, err := evalLoss(valExec, valSet, 256)
@@ -255,6 +252,14 @@ func Train(ctx context.Context, be backends.Backend, dir string, cfg Config, tra
 				}
 				row.ValLoss = &v
 				meta.LastValLoss = v
+			}
+			if o.Progress != nil {
+				p := Progress{Step: step, Epoch: epoch + 1, Done: done, Total: total, Loss: loss,
+					ImagesPerSec: float64(done) / time.Since(t0).Seconds()}
+				if row.ValLoss != nil {
+					p.ValLoss = *row.ValLoss
+				}
+				o.Progress(p)
 			}
 			if err := henc.Encode(row); err != nil {
 				return nil, err

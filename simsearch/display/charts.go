@@ -1,7 +1,9 @@
 package display
 
 import (
+	"crypto/rand"
 	_ "embed"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"strings"
@@ -22,10 +24,19 @@ type Chart interface {
 	RenderSnippet() render.ChartSnippet
 }
 
-var chartSeq atomic.Int64
+var (
+	chartSeq    atomic.Int64
+	chartPrefix = func() string {
+		b := make([]byte, 6)
+		_, _ = rand.Read(b) // crypto/rand does not fail on supported platforms
+		return hex.EncodeToString(b)
+	}()
+)
 
+// initOpts sets size, title and a chart id unique across processes: every notebook cell is
+// a separate program, and two charts with one id on a page break each other's scripts.
 func initOpts(title string) []charts.GlobalOpts {
-	id := fmt.Sprintf("corpushunt_chart_%d", chartSeq.Add(1))
+	id := fmt.Sprintf("corpushunt_chart_%s_%d", chartPrefix, chartSeq.Add(1))
 	return []charts.GlobalOpts{
 		charts.WithInitializationOpts(opts.Initialization{Width: "720px", Height: "340px", ChartID: id}),
 		charts.WithTitleOpts(opts.Title{Title: title}),

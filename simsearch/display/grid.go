@@ -106,3 +106,8 @@ func FloatImage(px []float32, h, w int) *image.RGBA {
 	}
 	return img
 }
+
+// SavePNG writes one image as a PNG file, atomically.
+func SavePNG(path string, img image.Image) error {
+	return Grid{Rows: [][]image.Image{{img}}, Scale: 1, Gap: -1}.WritePNG(path)
+}
