@@ -7,7 +7,7 @@ OUT   ?= out
 export GOMLX_NO_AUTO_INSTALL := 1
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all setup build doctor test demo bench clean
+.PHONY: all setup build doctor test demo bench notebooks clean
 
 all: build
 
@@ -41,6 +41,20 @@ demo: setup build
 	$(BIN) index --dataset cifar10 --encoder $(DEMO_MODEL) --metric cos --factory IVF256,Flat --tune --out $(OUT)/model-ivf
 	$(BIN) query --index $(OUT)/model-ivf --item 0 -k 5
 	$(BIN) eval --index $(OUT)/pixels-flat,$(OUT)/model-ivf --queries cifar10:test -k 1,10,100
+	$(BIN) report --index $(OUT)/model-ivf --out reports/cifar10.html
+
+# Execute every notebook headless (NB_SIZE=small for a quick run, full for real use) and
+# export each to HTML under notebooks/out/html (ignored by git).
+NB_SIZE ?= small
+notebooks: setup
+	mkdir -p notebooks/out/html
+	for nb in notebooks/*.ipynb; do \
+		CORPUSHUNT_NB_SIZE=$(NB_SIZE) jupyter nbconvert --to html --execute \
+			--ExecutePreprocessor.kernel_name=gonb --ExecutePreprocessor.timeout=3600 \
+			--output-dir notebooks/out/html "$$nb" || exit 1; \
+	done
+	@! grep -l -e "panic:" -e "exit status [1-9]" notebooks/out/html/*.html || { echo "a notebook cell failed (see the files above)"; exit 1; }
+	@echo "exported: $$(ls notebooks/out/html/*.html)"
 
 bench: setup
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./simsearch/index/

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/corpushunt/corpushunt/datasets/cifar10"
+	"github.com/corpushunt/corpushunt/simsearch/display/browsercheck"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 )
 
@@ -56,6 +57,27 @@ func TestCLIIndexTuneQueryEvalAdd(t *testing.T) {
 	if ix.Len() != 2040 || ix.Nprobe() < 1 || len(ix.Tuning()) == 0 {
 		t.Errorf("after add: len %d nprobe %d tuning %d", ix.Len(), ix.Nprobe(), len(ix.Tuning()))
 	}
+	// A report with a training history renders in Chromium: every image, and the loss,
+	// recall and distance charts drawn.
+	model := t.TempDir()
+	hist := `{"step":1,"epoch":1,"train_loss":0.2,"time":"x"}` + "\n" + `{"step":2,"epoch":1,"train_loss":0.1,"val_loss":0.12,"time":"x"}` + "\n"
+	os.WriteFile(filepath.Join(model, "history.jsonl"), []byte(hist), 0o644)
+	report := filepath.Join(t.TempDir(), "r.html")
+	if code := run(ctx, []string{"report", "--data", data, "--index", out, "--model", model, "--out", report}); code != 0 {
+		t.Fatalf("report exited %d", code)
+	}
+	if _, err := browsercheck.Chromium(); err == nil {
+		r, err := browsercheck.Check(ctx, report)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Images != 66 || r.Loaded != 66 || r.Charts != 3 || r.Drawn != 3 {
+			t.Errorf("report in Chromium: %+v, want 66 images loaded and 3 charts drawn", r)
+		}
+	} else {
+		t.Logf("skipping the browser check: %v", err)
+	}
+
 	// Bad usage and missing index exit non-zero.
 	for _, s := range [][]string{{"query", "--index", out}, {"nosuch"}, {"query", "--index", filepath.Join(out, "missing"), "--item", "1"}} {
 		if code := run(ctx, s); code == 0 {
