@@ -1,39 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/corpushunt/corpushunt/datasets/cifar10"
+	"github.com/corpushunt/corpushunt/datasets/cifar10/cifar10test"
 	"github.com/corpushunt/corpushunt/simsearch/display/browsercheck"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 )
 
-func writeFixture(t *testing.T, n int) string {
-	t.Helper()
-	root := t.TempDir()
-	dir := filepath.Join(root, "cifar-10-batches-bin")
-	os.MkdirAll(dir, 0o755)
-	os.WriteFile(filepath.Join(dir, "batches.meta.txt"), []byte("a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n"), 0o644)
-	var buf bytes.Buffer
-	for i := 0; i < n; i++ {
-		label := byte(i % 10)
-		buf.WriteByte(label)
-		for p := 0; p < cifar10.PixelBytes; p++ {
-			buf.WriteByte(20*label + byte((i*7+p*13)%9))
-		}
-	}
-	os.WriteFile(filepath.Join(dir, "data_batch_1.bin"), buf.Bytes(), 0o644)
-	os.WriteFile(filepath.Join(dir, "test_batch.bin"), buf.Bytes()[:100*cifar10.RecordSize], 0o644)
-	return root
-}
-
 func TestCLIIndexTuneQueryEvalAdd(t *testing.T) {
 	quiet = true
-	data := writeFixture(t, 2000)
+	data := cifar10test.Write(t, t.TempDir(), 2000, 100)
 	out := filepath.Join(t.TempDir(), "idx")
 	ctx := context.Background()
 	steps := [][]string{

@@ -49,9 +49,9 @@ func cmdReport(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	dsName, split, ok := strings.Cut(*queries, ":")
-	if !ok || dsName != "cifar10" {
-		return fmt.Errorf("--queries %q: want cifar10:<split>", *queries)
+	split, err := cifarSplit(*queries)
+	if err != nil {
+		return err
 	}
 	ds, err := cifar10.Locate(*data, cifar10.Options{})
 	if err != nil {

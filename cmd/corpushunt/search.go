@@ -128,33 +128,11 @@ func cmdAdd(ctx context.Context, args []string) error {
 		n = *limit
 	}
 	update, finish := newBar(n, "encode+add "+*split, "img")
-	done := 0
-	var floats []float32
-	for b, err := range s.Batches(512) {
-		if err != nil {
-			return err
-		}
-		if done+len(b) > n {
-			b = b[:n-done]
-		}
-		floats = cifar10.Float32HWC(b, floats)
-		v, err := enc.EncodeImages(ctx, floats, len(b))
-		if err != nil {
-			return err
-		}
-		items := make([]index.Item, len(b))
-		for i := range b {
-			items[i] = ingest.ItemOf(ds, *split, &b[i])
-		}
-		if err := ix.Add(ctx, v, items, nil); err != nil {
-			return err
-		}
-		done += len(b)
-		update(done, n)
-		if done >= n {
-			break
-		}
+	err = ingest.AddCIFAR10(ctx, ix, ds, enc, ingest.Options{Split: *split, Limit: *limit, Progress: update})
+	if err != nil {
+		return err
 	}
+	done := ix.Len() - before
 	finish()
 	if err := ix.Save(ctx, *dir); err != nil {
 		return err
@@ -301,6 +279,15 @@ func printTune(res *index.TuneResult) {
 	}
 }
 
+// cifarSplit parses a --queries value "cifar10:<split>".
+func cifarSplit(spec string) (string, error) {
+	dsName, split, ok := strings.Cut(spec, ":")
+	if !ok || dsName != "cifar10" || split == "" {
+		return "", fmt.Errorf("--queries %q: want cifar10:<split>", spec)
+	}
+	return split, nil
+}
+
 // parseKs parses "1,10,100".
 func parseKs(s string) ([]int, error) {
 	var ks []int
@@ -333,9 +320,9 @@ func cmdEval(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	dsName, split, ok := strings.Cut(*queries, ":")
-	if !ok || dsName != "cifar10" {
-		return fmt.Errorf("--queries %q: want cifar10:<split>", *queries)
+	split, err := cifarSplit(*queries)
+	if err != nil {
+		return err
 	}
 	ds, err := cifar10.Locate(*data, cifar10.Options{})
 	if err != nil {

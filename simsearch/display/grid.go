@@ -7,8 +7,6 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
-	"os"
-	"path/filepath"
 )
 
 // Grid lays out equally sized images in rows, each scaled up by an integer factor with
@@ -67,22 +65,7 @@ func (g Grid) WritePNG(path string) error {
 	if err := png.Encode(&buf, img); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".grid-*.png")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return writeAtomic(path, buf.Bytes())
 }
 
 // FloatImage converts one HWC float32 image in [0,1] (values outside are clipped) to an

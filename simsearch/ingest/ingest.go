@@ -32,19 +32,9 @@ type Options struct {
 // CIFAR10 encodes a CIFAR-10 split with enc and builds an index over it. Cancelling ctx
 // stops between batches with ctx.Err().
 func CIFAR10(ctx context.Context, ds *cifar10.Dataset, enc ImageEncoder, o Options) (*index.Index, error) {
-	if o.Split == "" {
-		o.Split = cifar10.Train
-	}
-	if o.BatchSize <= 0 {
-		o.BatchSize = 512
-	}
-	split, err := ds.Split(o.Split)
+	split, total, err := o.resolve(ds)
 	if err != nil {
 		return nil, err
-	}
-	total := split.Len()
-	if o.Limit > 0 && o.Limit < total {
-		total = o.Limit
 	}
 	if o.Factory == "" {
 		o.Factory = index.DefaultFactory(total)
@@ -53,10 +43,50 @@ func CIFAR10(ctx context.Context, ds *cifar10.Dataset, enc ImageEncoder, o Optio
 	if err != nil {
 		return nil, err
 	}
+	if err := addSplit(ctx, ix, ds, split, total, enc, o); err != nil {
+		ix.Close()
+		return nil, err
+	}
+	return ix, nil
+}
+
+// AddCIFAR10 encodes a split (Options.Split, Limit, BatchSize, Progress) and appends it to
+// an existing index, training it first if it is an untrained IVF.
+func AddCIFAR10(ctx context.Context, ix *index.Index, ds *cifar10.Dataset, enc ImageEncoder, o Options) error {
+	if enc.Dim() != ix.Dim() {
+		return fmt.Errorf("%w: encoder gives %d, index holds %d", index.ErrDimension, enc.Dim(), ix.Dim())
+	}
+	split, total, err := o.resolve(ds)
+	if err != nil {
+		return err
+	}
+	return addSplit(ctx, ix, ds, split, total, enc, o)
+}
+
+func (o *Options) resolve(ds *cifar10.Dataset) (*cifar10.Split, int, error) {
+	if o.Split == "" {
+		o.Split = cifar10.Train
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 512
+	}
+	split, err := ds.Split(o.Split)
+	if err != nil {
+		return nil, 0, err
+	}
+	total := split.Len()
+	if o.Limit > 0 && o.Limit < total {
+		total = o.Limit
+	}
+	return split, total, nil
+}
+
+func addSplit(ctx context.Context, ix *index.Index, ds *cifar10.Dataset, split *cifar10.Split, total int, enc ImageEncoder, o Options) error {
 	ix.Reserve(total)
-	// IVF needs training before adds: hold back vectors until the sample is big enough.
+	// An untrained IVF needs training before adds: hold vectors back until the sample is
+	// big enough.
 	trainWant := 0
-	if n := ix.NList(); n > 0 {
+	if n := ix.NList(); n > 0 && !ix.IsTrained() {
 		trainWant = min(total, 256*n)
 	}
 	var pending []float32
@@ -78,12 +108,10 @@ func CIFAR10(ctx context.Context, ds *cifar10.Dataset, enc ImageEncoder, o Optio
 	var floats []float32
 	for batch, err := range split.Batches(o.BatchSize) {
 		if err != nil {
-			ix.Close()
-			return nil, err
+			return err
 		}
 		if err := ctx.Err(); err != nil {
-			ix.Close()
-			return nil, err
+			return err
 		}
 		if done+len(batch) > total {
 			batch = batch[:total-done]
@@ -91,12 +119,11 @@ func CIFAR10(ctx context.Context, ds *cifar10.Dataset, enc ImageEncoder, o Optio
 		floats = cifar10.Float32HWC(batch, floats)
 		vecs, err := enc.EncodeImages(ctx, floats, len(batch))
 		if err != nil {
-			ix.Close()
-			return nil, fmt.Errorf("encode %s records %d..%d: %w", o.Split, done, done+len(batch)-1, err)
+			return fmt.Errorf("encode %s records %d..%d: %w", o.Split, done, done+len(batch)-1, err)
 		}
 		items := make([]index.Item, len(batch))
-		for i, r := range batch {
-			items[i] = ItemOf(ds, o.Split, &r)
+		for i := range batch {
+			items[i] = ItemOf(ds, o.Split, &batch[i])
 		}
 		if ix.IsTrained() {
 			err = ix.Add(ctx, vecs, items, nil)
@@ -108,8 +135,7 @@ func CIFAR10(ctx context.Context, ds *cifar10.Dataset, enc ImageEncoder, o Optio
 			}
 		}
 		if err != nil {
-			ix.Close()
-			return nil, err
+			return err
 		}
 		done += len(batch)
 		if o.Progress != nil {
@@ -119,11 +145,7 @@ func CIFAR10(ctx context.Context, ds *cifar10.Dataset, enc ImageEncoder, o Optio
 			break
 		}
 	}
-	if err := flush(); err != nil {
-		ix.Close()
-		return nil, err
-	}
-	return ix, nil
+	return flush()
 }
 
 // ItemOf is the index item for a CIFAR-10 record.

@@ -1,33 +1,20 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/corpushunt/corpushunt/datasets/cifar10"
+	"github.com/corpushunt/corpushunt/datasets/cifar10/cifar10test"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 	"github.com/corpushunt/corpushunt/simsearch/pixels"
 )
 
-// fixture writes a small binary CIFAR-10 folder: n train images whose pixels encode
-// their label (brightness 20·label + noise), so same-label images are near each other.
 func fixture(t *testing.T, n int) *cifar10.Dataset {
 	t.Helper()
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "batches.meta.txt"), []byte("a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n"), 0o644)
-	var buf bytes.Buffer
-	for i := 0; i < n; i++ {
-		label := byte(i % 10)
-		buf.WriteByte(label)
-		for p := 0; p < cifar10.PixelBytes; p++ {
-			buf.WriteByte(20*label + byte((i*7+p*13)%9))
-		}
-	}
-	os.WriteFile(filepath.Join(dir, "data_batch_1.bin"), buf.Bytes(), 0o644)
-	ds, err := cifar10.Open(dir, cifar10.Options{})
+	root := cifar10test.Write(t, t.TempDir(), n, 0)
+	ds, err := cifar10.Open(filepath.Join(root, "cifar-10-batches-bin"), cifar10.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
