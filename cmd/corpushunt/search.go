@@ -72,10 +72,14 @@ func cmdIndex(ctx context.Context, args []string) error {
 	}
 	update, finish := newBar(n, "encode+index "+*split, "img")
 	t0 := time.Now()
-	ix, err := ingest.CIFAR10(ctx, ds, enc, ingest.Options{Split: *split, Limit: *limit, BatchSize: *batch, Factory: *factory, Metric: m, Progress: update})
+	var stats ingest.Stats
+	ix, err := ingest.CIFAR10(ctx, ds, enc, ingest.Options{Split: *split, Limit: *limit, BatchSize: *batch, Factory: *factory, Metric: m, Progress: update, Stats: &stats})
 	finish()
 	if err != nil {
 		return err
+	}
+	if stats.Images > 0 {
+		note("encoder %s: %.0f images/s steady state (first batch %.2fs, including any compilation)", ix.Encoder().Name, stats.ImagesPerSec, stats.FirstBatch.Seconds())
 	}
 	defer ix.Close()
 	note("built %s (%s, dim %d) over %d items in %.1fs", ix.Factory(), ix.Metric(), ix.Dim(), ix.Len(), time.Since(t0).Seconds())

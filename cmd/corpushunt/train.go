@@ -29,6 +29,7 @@ func cmdTrain(ctx context.Context, args []string) error {
 	batch := fs.Int("batch", 128, "images per step")
 	lr := fs.Float64("lr", 1e-3, "Adam learning rate")
 	resume := fs.Bool("resume", false, "continue the training run in --out")
+	conv := fs.String("conv", "im2col", "convolution implementation: im2col (fastest on the pure-Go backend) or native (ConvGeneral; cuDNN on XLA CUDA)")
 	be := fs.String("backend", "", "GoMLX backend: go (default), xla:cuda, xla:/path/to/plugin.so (default $GOMLX_BACKEND)")
 	out := fs.String("out", "", "model directory (required)")
 	if err := parse(fs, args[1:]); err != nil {
@@ -41,7 +42,7 @@ func cmdTrain(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := b.Done()
+	cfg, err := b.Conv(*conv).Done()
 	if err != nil {
 		return err
 	}
@@ -94,8 +95,8 @@ func cmdTrain(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("model %s: %.2f epochs, step %d, last train loss %.5f, validation loss %.5f, %s\n",
-		*out, meta.EpochsDone, meta.Step, lastLoss, meta.LastValLoss, fmtSeconds(meta.TrainSeconds))
+	fmt.Printf("model %s: %.2f epochs, step %d, last train loss %.5f, validation loss %.5f, %s, last epoch %.0f images/s (%s)\n",
+		*out, meta.EpochsDone, meta.Step, lastLoss, meta.LastValLoss, fmtSeconds(meta.TrainSeconds), meta.EpochImagesPerSec, meta.Backend)
 	return nil
 }
 

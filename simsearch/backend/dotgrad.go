@@ -13,16 +13,35 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 )
 
-var installOnce sync.Once
+var (
+	installOnce                           sync.Once
+	stockDotGeneralVJP, stockDotVJP, ours VJP
+	oursDot                               VJP
+)
+
+// UseStockDotGradients switches between GoMLX's own DotGeneral/Dot gradient rules (true)
+// and this package's (false, the default after New). It exists so benchmarks can measure
+// the difference in one run; it changes process-wide state, so do not call it while
+// graphs are being built concurrently.
+func UseStockDotGradients(stock bool) {
+	InstallGradients()
+	if stock {
+		VJPRegistration[NodeTypeDotGeneral], VJPRegistration[NodeTypeDot] = stockDotGeneralVJP, stockDotVJP
+	} else {
+		VJPRegistration[NodeTypeDotGeneral], VJPRegistration[NodeTypeDot] = ours, oursDot
+	}
+}
 
 // InstallGradients replaces GoMLX's DotGeneral and matrix×matrix Dot gradient rules with
 // ones built from DotGeneral (two products instead of a broadcast product). It is
 // idempotent and is called by New.
 func InstallGradients() {
 	installOnce.Do(func() {
-		VJPRegistration[NodeTypeDotGeneral] = func(node *Node, v []*Node, _ shapes.Shape) []*Node {
+		stockDotGeneralVJP, stockDotVJP = VJPRegistration[NodeTypeDotGeneral], VJPRegistration[NodeTypeDot]
+		ours = func(node *Node, v []*Node, _ shapes.Shape) []*Node {
 			return DotGeneralVJP(node, v[0])
 		}
+		VJPRegistration[NodeTypeDotGeneral] = ours
 		if _, ok := VJPRegistration[NodeTypePad]; !ok {
 			VJPRegistration[NodeTypePad] = func(node *Node, v []*Node, _ shapes.Shape) []*Node {
 				return []*Node{PadVJP(node, v[0]), nil}
@@ -42,14 +61,14 @@ func InstallGradients() {
 				return []*Node{Reverse(v[0], axes...)}
 			}
 		}
-		stockDot := VJPRegistration[NodeTypeDot]
-		VJPRegistration[NodeTypeDot] = func(node *Node, v []*Node, out shapes.Shape) []*Node {
+		oursDot = func(node *Node, v []*Node, out shapes.Shape) []*Node {
 			ins := node.Inputs()
 			if ins[0].Rank() == 2 && ins[1].Rank() == 2 {
 				return MatMulVJP(ins[0], ins[1], v[0])
 			}
-			return stockDot(node, v, out)
+			return stockDotVJP(node, v, out)
 		}
+		VJPRegistration[NodeTypeDot] = oursDot
 	})
 }
 

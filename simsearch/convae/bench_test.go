@@ -9,15 +9,26 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train"
 	"github.com/gomlx/gomlx/pkg/ml/train/losses"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+
+	"github.com/corpushunt/corpushunt/simsearch/backend"
 )
 
 // BenchmarkTrainStep: one Adam step of the parity model on a batch of 128 (the tutorial's
 // batch). GFLOP/s counts forward + backward as 3× the forward FLOPs.
 func BenchmarkTrainStep(b *testing.B) {
 	be := goBackend(b)
-	for _, impl := range []string{"im2col", "native"} {
-		b.Run(impl, func(b *testing.B) {
-			cfg, _ := Parity().Conv(impl).Done()
+	for _, c := range []struct {
+		impl       string
+		stockGrads bool
+	}{{"im2col", false}, {"native", false}, {"im2col", true}} {
+		name := c.impl
+		if c.stockGrads {
+			name += "-stock-dot-gradients" // GoMLX's own rules: the "before" of backend's fix
+		}
+		b.Run(name, func(b *testing.B) {
+			backend.UseStockDotGradients(c.stockGrads)
+			defer backend.UseStockDotGradients(false)
+			cfg, _ := Parity().Conv(c.impl).Done()
 			ctx := gctx.New()
 			tr := train.NewTrainer(be, ctx, ModelFn(cfg), losses.MeanSquaredError, optimizers.Adam().Done(), nil, nil)
 			set := blobs(128, 1)

@@ -90,7 +90,13 @@ func (e *Encoder) run(ctx context.Context, exec *gctx.Exec, images []float32, n,
 			return nil, err
 		}
 		end := min(start+e.Batch, n)
-		x := tensors.FromFlatDataAndDimensions(images[start*ImageBytes:end*ImageBytes], end-start, Height, Width, Channels)
+		batch := images[start*ImageBytes : end*ImageBytes]
+		if rows := bucket(end-start, e.Batch); rows > end-start {
+			// Pad to a power-of-two bucket: few distinct shapes, so few compilations (each
+			// new shape costs seconds on XLA), at most 2× the work for a partial batch.
+			batch = append(make([]float32, 0, rows*ImageBytes), batch...)[:rows*ImageBytes]
+		}
+		x := tensors.FromFlatDataAndDimensions(batch, len(batch)/ImageBytes, Height, Width, Channels)
 		y, err := exec.Exec1(x)
 		if err != nil {
 			return nil, fmt.Errorf("convae: encode: %w", err)
@@ -100,7 +106,16 @@ func (e *Encoder) run(ctx context.Context, exec *gctx.Exec, images []float32, n,
 			return nil, err
 		}
 		y.FinalizeAll()
-		out = append(out, flat...)
+		out = append(out, flat[:(end-start)*outDim]...)
 	}
 	return out, nil
+}
+
+// bucket rounds n up to a power of two, capped at max.
+func bucket(n, max int) int {
+	b := 1
+	for b < n {
+		b *= 2
+	}
+	return min(b, max)
 }

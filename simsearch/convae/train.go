@@ -88,6 +88,9 @@ type Meta struct {
 	EpochsDone    float64   `json:"epochs_done"`
 	TrainSeconds  float64   `json:"train_seconds"`
 	LastValLoss   float64   `json:"last_val_loss"`
+	// EpochImagesPerSec is the training speed over the last complete epoch (steady state:
+	// graph compilation happens in the first steps).
+	EpochImagesPerSec float64 `json:"epoch_images_per_sec,omitempty"`
 	Interrupted   bool      `json:"interrupted,omitempty"`
 }
 
@@ -225,6 +228,7 @@ func Train(ctx context.Context, be backends.Backend, dir string, cfg Config, tra
 	}
 	for epoch := startEpoch; epoch < o.Epochs; epoch++ {
 		perm := rand.New(rand.NewPCG(o.Seed, uint64(epoch))).Perm(trainSet.N)
+		epochStart, epochImages := time.Now(), 0
 		for s := 0; s < stepsPerEpoch; s++ {
 			if epoch == startEpoch && s < skip {
 				continue
@@ -243,6 +247,7 @@ func Train(ctx context.Context, be backends.Backend, dir string, cfg Config, tra
 			}
 			loss := scalar(m[0])
 			done += o.Batch
+			epochImages += o.Batch
 			step = optimizers.GetGlobalStep(mctx)
 			row := HistoryRow{Step: step, Epoch: epoch + 1, TrainLoss: loss, Time: time.Now().UTC().Format(time.RFC3339)}
 			if s == stepsPerEpoch-1 && valSet.N > 0 {
@@ -265,6 +270,7 @@ func Train(ctx context.Context, be backends.Backend, dir string, cfg Config, tra
 				return nil, err
 			}
 		}
+		meta.EpochImagesPerSec = float64(epochImages) / time.Since(epochStart).Seconds()
 		if err := save(false); err != nil {
 			return nil, err
 		}

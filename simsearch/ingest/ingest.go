@@ -6,6 +6,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/corpushunt/corpushunt/datasets/cifar10"
 	"github.com/corpushunt/corpushunt/simsearch/index"
@@ -27,6 +28,17 @@ type Options struct {
 	Metric    index.Metric // default L2
 	// Progress, if set, is called after every batch with images done and total.
 	Progress func(done, total int)
+	// Stats, if set, receives encoder timings.
+	Stats *Stats
+}
+
+// Stats are encoder timings of one ingestion. The first batch is kept apart: it includes
+// graph compilation for learned encoders.
+type Stats struct {
+	FirstBatch   time.Duration
+	Images       int           // images encoded after the first batch
+	EncodeTime   time.Duration // time spent encoding them
+	ImagesPerSec float64       // Images / EncodeTime: the encoder's steady-state speed
 }
 
 // CIFAR10 encodes a CIFAR-10 split with enc and builds an index over it. Cancelling ctx
@@ -117,9 +129,19 @@ func addSplit(ctx context.Context, ix *index.Index, ds *cifar10.Dataset, split *
 			batch = batch[:total-done]
 		}
 		floats = cifar10.Float32HWC(batch, floats)
+		t0 := time.Now()
 		vecs, err := enc.EncodeImages(ctx, floats, len(batch))
 		if err != nil {
 			return fmt.Errorf("encode %s records %d..%d: %w", o.Split, done, done+len(batch)-1, err)
+		}
+		if st := o.Stats; st != nil {
+			if done == 0 {
+				st.FirstBatch = time.Since(t0)
+			} else {
+				st.EncodeTime += time.Since(t0)
+				st.Images += len(batch)
+				st.ImagesPerSec = float64(st.Images) / st.EncodeTime.Seconds()
+			}
 		}
 		items := make([]index.Item, len(batch))
 		for i := range batch {
