@@ -91,7 +91,7 @@ type Meta struct {
 	// EpochImagesPerSec is the training speed over the last complete epoch (steady state:
 	// graph compilation happens in the first steps).
 	EpochImagesPerSec float64 `json:"epoch_images_per_sec,omitempty"`
-	Interrupted   bool      `json:"interrupted,omitempty"`
+	Interrupted       bool    `json:"interrupted,omitempty"`
 }
 
 // MetaFile, HistoryFile and CheckpointDir name the parts of a model directory.
