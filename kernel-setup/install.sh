@@ -49,7 +49,7 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq || fail "apt-get update failed: check the network and /etc/apt/sources.list.d"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" \
     >/tmp/corpushunt-apt.log 2>&1 || { tail -20 /tmp/corpushunt-apt.log >&2; fail "apt-get install ${missing[*]} (log: /tmp/corpushunt-apt.log)"; }
 else
   say "Debian packages: all present"
