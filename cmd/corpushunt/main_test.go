@@ -65,3 +65,42 @@ func TestCLIIndexTuneQueryEvalAdd(t *testing.T) {
 		}
 	}
 }
+
+func TestCLIYelpTextSearch(t *testing.T) {
+	quiet = true
+	root := t.TempDir()
+	dir := filepath.Join(root, "yelp")
+	os.MkdirAll(filepath.Join(dir, "sentiment"), 0o755)
+	neg := "the food was cold .\nthe waiter was rude .\nterrible service , cold food .\nrude staff and dirty tables .\n"
+	pos := "great food and friendly staff .\nthe waiter was lovely .\nwonderful service , great food .\nfriendly staff and clean tables .\n"
+	for name, body := range map[string]string{
+		"sentiment.dev.0": neg, "sentiment.test.0": neg, "sentiment.dev.1": pos, "sentiment.test.1": pos,
+		"sentiment/1000.neg": "cold food and rude waiter .\n", "sentiment/1000.pos": "great friendly service .\n",
+	} {
+		os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
+	}
+	out := filepath.Join(t.TempDir(), "idx")
+	ctx := context.Background()
+	for _, s := range [][]string{
+		{"index", "--data", root, "--dataset", "yelp", "--encoder", "bow", "--dim", "64", "--out", out},
+		{"query", "--index", out, "--text", "The food was COLD!", "-k", "3"},
+		{"eval", "--data", root, "--index", out, "--queries", "yelp", "-k", "1,3"},
+	} {
+		if code := run(ctx, s); code != 0 {
+			t.Fatalf("corpushunt %v exited %d", s, code)
+		}
+	}
+	rep, ix, err := evalYelp(ctx, root, out, "", []int{3}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if ix.Len() != 16 || rep.Queries != 2 || rep.At(3) < 0.66 {
+		t.Errorf("yelp index %d items; agreement@3 over %d queries = %.2f, want ≥ 0.66", ix.Len(), rep.Queries, rep.At(3))
+	}
+	for _, s := range [][]string{{"query", "--index", out, "--text", "  \t "}, {"query", "--index", out, "--image", "x.png"}} {
+		if code := run(ctx, s); code == 0 {
+			t.Errorf("corpushunt %v exited 0", s)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/corpushunt/corpushunt/simsearch/eval"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 	"github.com/corpushunt/corpushunt/simsearch/ingest"
+	"github.com/corpushunt/corpushunt/simsearch/pixels"
 )
 
 func init() {
@@ -30,7 +31,8 @@ func cmdIndex(ctx context.Context, args []string) error {
 	data := fs.String("data", "", "data root")
 	dataset := fs.String("dataset", "cifar10", "dataset to index (cifar10)")
 	split := fs.String("split", "train", "split to index")
-	encName := fs.String("encoder", "pixels", "encoder: pixels, or a model directory from `corpushunt train`")
+	encName := fs.String("encoder", "pixels", "encoder: pixels or a model directory from `corpushunt train` (cifar10); bow (yelp)")
+	dim := fs.Int("dim", 256, "bow encoder: vector dimension")
 	down := fs.Int("downsample", 1, "pixels encoder: average f×f blocks (1, 2, 4, 8, 16)")
 	limit := fs.Int("limit", 0, "index at most N items (0: all)")
 	factory := fs.String("factory", "", "FAISS factory string (default: Flat below 10k vectors, else IVF≈4√n,Flat)")
@@ -44,12 +46,24 @@ func cmdIndex(ctx context.Context, args []string) error {
 	if err := required(fs, "out"); err != nil {
 		return err
 	}
-	if *dataset != "cifar10" {
-		return fmt.Errorf("dataset %q: only cifar10 can be indexed by this build", *dataset)
-	}
 	m, err := index.ParseMetric(*metric)
 	if err != nil {
 		return err
+	}
+	switch *dataset {
+	case "cifar10":
+	case "yelp":
+		if *encName == "pixels" {
+			*encName = "bow"
+		}
+		ix, err := indexYelp(ctx, *data, *encName, *dim, *limit, *factory, m, *out)
+		if err != nil {
+			return err
+		}
+		defer ix.Close()
+		return saveIndex(ctx, ix, *out, *tune)
+	default:
+		return fmt.Errorf("dataset %q: cifar10 or yelp", *dataset)
 	}
 	enc, err := imageEncoder(*encName, *down)
 	if err != nil {
@@ -78,22 +92,27 @@ func cmdIndex(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if stats.Images > 0 {
+	if stats.Images > 0 && ix.Encoder().Name != pixels.Name {
 		note("encoder %s: %.0f images/s steady state (first batch %.2fs, including any compilation)", ix.Encoder().Name, stats.ImagesPerSec, stats.FirstBatch.Seconds())
 	}
 	defer ix.Close()
 	note("built %s (%s, dim %d) over %d items in %.1fs", ix.Factory(), ix.Metric(), ix.Dim(), ix.Len(), time.Since(t0).Seconds())
-	if *tune && ix.NList() > 0 {
+	return saveIndex(ctx, ix, *out, *tune)
+}
+
+// saveIndex optionally tunes, then saves an index and says so.
+func saveIndex(ctx context.Context, ix *index.Index, out string, tune bool) error {
+	if tune && ix.NList() > 0 {
 		res, err := ix.Tune(ctx, index.TuneOptions{})
 		if err != nil {
 			return err
 		}
 		printTune(res)
 	}
-	if err := ix.Save(ctx, *out); err != nil {
+	if err := ix.Save(ctx, out); err != nil {
 		return err
 	}
-	fmt.Printf("index saved to %s (%d items, %s, %s)\n", *out, ix.Len(), ix.Factory(), ix.Metric())
+	fmt.Printf("index saved to %s (%d items, %s, %s, encoder %s)\n", out, ix.Len(), ix.Factory(), ix.Metric(), ix.Encoder().Name)
 	return nil
 }
 
@@ -190,11 +209,11 @@ func cmdQuery(ctx context.Context, args []string) error {
 		q, _ := ix.Item(*item)
 		note("query: item %d %s (%s)", *item, q.Ref, q.LabelName)
 	case *imageFile != "":
-		px, err := cifar10.ReadImageFile(*imageFile)
-		if err != nil {
-			return err
-		}
 		enc, err := encoderForIndex(ix)
+		if err != nil {
+			return fmt.Errorf("index %s: %w", *dir, err)
+		}
+		px, err := cifar10.ReadImageFile(*imageFile)
 		if err != nil {
 			return err
 		}
@@ -209,7 +228,24 @@ func cmdQuery(ctx context.Context, args []string) error {
 		}
 		hits, warn = res[0], err
 	case *text != "":
-		return fmt.Errorf("index %s was built with encoder %q, which does not encode text", *dir, ix.Encoder().Name)
+		enc, err := textEncoderForIndex(ix)
+		if err != nil {
+			return fmt.Errorf("index %s: %w", *dir, err)
+		}
+		toks, err := queryTokens(*text)
+		if err != nil {
+			return err
+		}
+		v, err := enc.EncodeTokens(ctx, [][]string{toks})
+		if err != nil {
+			return err
+		}
+		res, err := ix.Search(ctx, v, *k, opts)
+		if res == nil {
+			return err
+		}
+		hits, warn = res[0], err
+		note("query: %s", strings.Join(toks, " "))
 	}
 	if warn != nil {
 		note("note: %v", warn)
@@ -306,10 +342,10 @@ func parseKs(s string) ([]int, error) {
 }
 
 func cmdEval(ctx context.Context, args []string) error {
-	fs := newFlags("eval", "eval --index DIR[,DIR...] --queries cifar10:test [-k 1,10,100]")
+	fs := newFlags("eval", "eval --index DIR[,DIR...] --queries cifar10:test|yelp[:FILE,...] [-k 1,10,100]")
 	data := fs.String("data", "", "data root")
 	dirs := fs.String("index", "", "index directory, or several separated by commas to compare them (required)")
-	queries := fs.String("queries", "cifar10:test", "dataset:split whose items are the queries")
+	queries := fs.String("queries", "cifar10:test", "queries: cifar10:<split>, or yelp[:file,...] (default files sentiment/1000.neg,sentiment/1000.pos)")
 	kList := fs.String("k", "1,10,100", "k values")
 	limit := fs.Int("limit", 0, "use at most N queries (0: all)")
 	nprobe := fs.Int("nprobe", 0, "IVF lists to visit (0: the index's tuned value)")
@@ -323,6 +359,21 @@ func cmdEval(ctx context.Context, args []string) error {
 	ks, err := parseKs(*kList)
 	if err != nil {
 		return err
+	}
+	if files, ok := strings.CutPrefix(*queries, "yelp"); ok {
+		files = strings.TrimPrefix(files, ":")
+		var summary []string
+		for _, dir := range strings.Split(*dirs, ",") {
+			rep, ix, err := evalYelp(ctx, *data, dir, files, ks, *limit)
+			if err != nil {
+				return fmt.Errorf("%s: %w", dir, err)
+			}
+			printReport(dir, *queries, ix, rep, []string{"negative", "positive"})
+			summary = append(summary, summaryLine(dir, ix, rep))
+			ix.Close()
+		}
+		printSummary(summary, "sharing the query's sentiment")
+		return nil
 	}
 	split, err := cifarSplit(*queries)
 	if err != nil {
@@ -350,17 +401,24 @@ func cmdEval(ctx context.Context, args []string) error {
 			continue
 		}
 		printReport(dir, *queries, ix, rep, ds.Classes)
-		var parts []string
-		for i, k := range rep.K {
-			parts = append(parts, fmt.Sprintf("p@%d %.3f", k, rep.Precision[i]))
-		}
-		summary = append(summary, fmt.Sprintf("  %-32s %-14s %s", dir, ix.Encoder().Name, strings.Join(parts, "  ")))
+		summary = append(summary, summaryLine(dir, ix, rep))
 	}
-	if len(summary) > 1 {
-		fmt.Println("\nsummary (fraction of neighbours sharing the query's class):")
-		fmt.Println(strings.Join(summary, "\n"))
-	}
+	printSummary(summary, "sharing the query's class")
 	return nil
+}
+
+func summaryLine(dir string, ix *index.Index, rep *eval.Report) string {
+	var parts []string
+	for i, k := range rep.K {
+		parts = append(parts, fmt.Sprintf("p@%d %.3f", k, rep.Precision[i]))
+	}
+	return fmt.Sprintf("  %-32s %-14s %s", dir, ix.Encoder().Name, strings.Join(parts, "  "))
+}
+
+func printSummary(lines []string, what string) {
+	if len(lines) > 1 {
+		fmt.Printf("\nsummary (fraction of neighbours %s):\n%s\n", what, strings.Join(lines, "\n"))
+	}
 }
 
 func evalOne(ctx context.Context, ds *cifar10.Dataset, dir, split string, ks []int, limit, nprobe int) (*eval.Report, *index.Index, error) {

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/corpushunt/corpushunt/datasets/yelp"
+	"github.com/corpushunt/corpushunt/simsearch/bow"
+	"github.com/corpushunt/corpushunt/simsearch/eval"
+	"github.com/corpushunt/corpushunt/simsearch/index"
+	"github.com/corpushunt/corpushunt/simsearch/ingest"
+)
+
+// maxQueryTokens bounds typed queries; longer ones are truncated with a note.
+const maxQueryTokens = 50
+
+// bowFile is where a bag-of-words index keeps its fitted encoder.
+const bowFile = "encoder-bow.json"
+
+// indexYelp builds a text index with the bag-of-words encoder.
+func indexYelp(ctx context.Context, data, encName string, dim, limit int, factory string, m index.Metric, out string) (*index.Index, error) {
+	if encName != bow.Name {
+		return nil, fmt.Errorf("encoder %q: the yelp dataset can be indexed with bow (the DAAE text model is not built yet)", encName)
+	}
+	c, err := yelp.Locate(data)
+	if err != nil {
+		return nil, err
+	}
+	sents, err := ingest.ReadYelp(c, ingest.YelpIndexFiles, limit)
+	if err != nil {
+		return nil, err
+	}
+	toks := make([][]string, len(sents))
+	for i, s := range sents {
+		toks[i] = s.Tokens()
+	}
+	enc, err := bow.Fit(toks, dim, 1)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	encPath, _ := filepath.Abs(filepath.Join(out, bowFile))
+	if err := enc.Save(encPath); err != nil {
+		return nil, err
+	}
+	update, finish := newBar(len(sents), "encode+index yelp", "sent")
+	ix, err := ingest.Texts(ctx, sents, &savedBOW{enc, encPath}, ingest.Options{Factory: factory, Metric: m, Progress: update})
+	finish()
+	return ix, err
+}
+
+// savedBOW records the fitted encoder's file in the index manifest.
+type savedBOW struct {
+	*bow.Encoder
+	path string
+}
+
+func (s *savedBOW) Info() index.EncoderInfo {
+	info := s.Encoder.Info()
+	info.Model = s.path
+	return info
+}
+
+// textEncoderForIndex rebuilds the text encoder recorded in a manifest.
+func textEncoderForIndex(ix *index.Index) (ingest.TextEncoder, error) {
+	info := ix.Encoder()
+	if info.Name != bow.Name {
+		return nil, fmt.Errorf("index was built with encoder %q, which does not encode text", info.Name)
+	}
+	enc, err := bow.Load(info.Model)
+	if err != nil {
+		return nil, err
+	}
+	return &savedBOW{enc, info.Model}, nil
+}
+
+// queryTokens tokenises a typed query, refusing empty ones and truncating long ones.
+func queryTokens(text string) ([]string, error) {
+	toks := yelp.Tokenize(text)
+	if len(toks) == 0 {
+		return nil, fmt.Errorf("--text %q: %w", text, bow.ErrEmptyText)
+	}
+	if len(toks) > maxQueryTokens {
+		note("note: query has %d tokens; using the first %d", len(toks), maxQueryTokens)
+		toks = toks[:maxQueryTokens]
+	}
+	return toks, nil
+}
+
+// evalYelp scores sentiment agreement@k for labelled query files against a text index,
+// leaving out hits whose text equals the query (the two source repositories overlap).
+func evalYelp(ctx context.Context, data, dir, files string, ks []int, limit int) (*eval.Report, *index.Index, error) {
+	ix, err := index.Open(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	enc, err := textEncoderForIndex(ix)
+	if err != nil {
+		ix.Close()
+		return nil, nil, err
+	}
+	c, err := yelp.Locate(data)
+	if err != nil {
+		ix.Close()
+		return nil, nil, err
+	}
+	names := ingest.YelpQueryFiles
+	if files != "" {
+		names = strings.Split(files, ",")
+	}
+	sents, err := ingest.ReadYelp(c, names, 0)
+	if err != nil {
+		ix.Close()
+		return nil, nil, err
+	}
+	if limit > 0 && limit < len(sents) {
+		// Spread the limit over the files (they are sorted by label).
+		step := len(sents) / limit
+		var picked []yelp.Sentence
+		for i := 0; i < len(sents) && len(picked) < limit; i += step {
+			picked = append(picked, sents[i])
+		}
+		sents = picked
+	}
+	toks := make([][]string, len(sents))
+	labels := make([]int, len(sents))
+	for i, s := range sents {
+		toks[i], labels[i] = s.Tokens(), s.Label
+		if s.Label == yelp.NoLabel {
+			ix.Close()
+			return nil, nil, fmt.Errorf("%s has no sentiment label: pick labelled query files", s.Ref.File)
+		}
+	}
+	q, err := enc.EncodeTokens(ctx, toks)
+	if err != nil {
+		ix.Close()
+		return nil, nil, err
+	}
+	kmax := 0
+	for _, k := range ks {
+		kmax = max(kmax, k)
+	}
+	hits, err := ix.Search(ctx, q, kmax+1, index.SearchOptions{})
+	if err != nil && !errors.Is(err, index.ErrKTooLarge) {
+		ix.Close()
+		return nil, nil, err
+	}
+	for i := range hits {
+		out := hits[i][:0]
+		for _, h := range hits[i] {
+			if h.Item.Text != sents[i].Text {
+				out = append(out, h)
+			}
+		}
+		hits[i] = out[:min(len(out), kmax)]
+	}
+	rep, err := eval.Precision(labels, hits, ks)
+	return rep, ix, err
+}

@@ -1,0 +1,154 @@
+// Package bow is the bag-of-words baseline text encoder: TF-IDF weights of a sentence's
+// words, projected to a fixed dimension by a random Gaussian matrix (one seeded random
+// vector per word) and L2-normalised. It needs no training beyond document frequencies,
+// and it is the figure a learned text encoder must beat, as raw pixels are for images.
+package bow
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/corpushunt/corpushunt/simsearch/index"
+)
+
+// Name and Version identify the encoder in index manifests.
+const (
+	Name    = "bow"
+	Version = "1"
+)
+
+// ErrEmptyText is returned for a sentence with no tokens.
+var ErrEmptyText = errors.New("empty text: nothing to encode")
+
+// Encoder holds document frequencies and the projection seed.
+type Encoder struct {
+	D    int            `json:"dim"`  // output dimension
+	Seed uint64         `json:"seed"` // projection seed
+	Docs int            `json:"docs"` // sentences seen when fitting
+	DF   map[string]int `json:"df"`   // sentences containing each word
+}
+
+// Fit counts document frequencies over tokenised sentences.
+func Fit(sentences [][]string, dim int, seed uint64) (*Encoder, error) {
+	if dim < 1 {
+		return nil, fmt.Errorf("bow: dimension %d < 1", dim)
+	}
+	e := &Encoder{D: dim, Seed: seed, DF: map[string]int{}}
+	for _, s := range sentences {
+		seen := map[string]bool{}
+		for _, w := range s {
+			if !seen[w] {
+				seen[w] = true
+				e.DF[w]++
+			}
+		}
+		e.Docs++
+	}
+	if e.Docs == 0 {
+		return nil, fmt.Errorf("bow: no sentences to fit")
+	}
+	return e, nil
+}
+
+// Dim is the vector length.
+func (e *Encoder) Dim() int { return e.D }
+
+// Info describes the encoder for index manifests; Model is the file Save wrote, if any.
+func (e *Encoder) Info() index.EncoderInfo {
+	return index.EncoderInfo{Name: Name, Version: Version, Params: map[string]string{"dim": strconv.Itoa(e.D), "seed": strconv.FormatUint(e.Seed, 10)}}
+}
+
+func (e *Encoder) idf(w string) float64 {
+	return math.Log(float64(1+e.Docs) / float64(1+e.DF[w]))
+}
+
+// wordVector is the word's fixed random direction (seeded by the word and the encoder seed).
+func (e *Encoder) wordVector(w string, dst []float64) {
+	h := fnv.New64a()
+	h.Write([]byte(w))
+	r := rand.New(rand.NewPCG(e.Seed, h.Sum64()))
+	for i := range dst {
+		dst[i] = r.NormFloat64()
+	}
+}
+
+// EncodeTokens maps tokenised sentences to n·Dim floats.
+func (e *Encoder) EncodeTokens(_ context.Context, sentences [][]string) ([]float32, error) {
+	out := make([]float32, 0, len(sentences)*e.D)
+	acc := make([]float64, e.D)
+	wv := make([]float64, e.D)
+	for i, s := range sentences {
+		if len(s) == 0 {
+			return nil, fmt.Errorf("bow: sentence %d: %w", i, ErrEmptyText)
+		}
+		tf := map[string]int{}
+		for _, w := range s {
+			tf[w]++
+		}
+		clear(acc)
+		for w, c := range tf {
+			weight := float64(c) * e.idf(w)
+			e.wordVector(w, wv)
+			for j := range acc {
+				acc[j] += weight * wv[j]
+			}
+		}
+		var norm float64
+		for _, x := range acc {
+			norm += x * x
+		}
+		norm = math.Sqrt(norm)
+		if norm == 0 {
+			norm = 1
+		}
+		for _, x := range acc {
+			out = append(out, float32(x/norm))
+		}
+	}
+	return out, nil
+}
+
+// Save writes the encoder as JSON, atomically.
+func (e *Encoder) Save(path string) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".bow-*.json")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// Load reads an encoder written by Save.
+func Load(path string) (*Encoder, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("bow: %w", err)
+	}
+	var e Encoder
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, fmt.Errorf("bow: %s: %w", path, err)
+	}
+	if e.D < 1 || e.Docs < 1 {
+		return nil, fmt.Errorf("bow: %s: dimension %d, %d documents", path, e.D, e.Docs)
+	}
+	return &e, nil
+}
