@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/corpushunt/corpushunt/datasets/cifar10"
+	"github.com/corpushunt/corpushunt/datasets/yelp"
 	"github.com/corpushunt/corpushunt/simsearch/display/browsercheck"
 )
 
@@ -51,9 +52,6 @@ func execute(t *testing.T, name string) ([]cell, string) {
 	}
 	if out, err := exec.Command("jupyter", "kernelspec", "list").Output(); err != nil || !strings.Contains(string(out), "gonb") {
 		t.Skip("the gonb Jupyter kernel is not registered (make setup registers it)")
-	}
-	if _, err := cifar10.Find(""); err != nil {
-		t.Skipf("CIFAR-10 not found, the notebooks need it: %v", err)
 	}
 	outDir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
@@ -146,7 +144,15 @@ func checkBrowser(t *testing.T, htmlPath string, minImages, minCharts int) {
 	}
 }
 
+func needCIFAR(t *testing.T) {
+	t.Helper()
+	if _, err := cifar10.Find(""); err != nil {
+		t.Skipf("CIFAR-10 not found, the notebook needs it: %v", err)
+	}
+}
+
 func TestQuickstartNotebook(t *testing.T) {
+	needCIFAR(t)
 	cells, html := execute(t, "quickstart.ipynb")
 	outs := htmlOutputs(t, cells)
 	if n := countWith(outs, galleryWith(80)); n != 1 {
@@ -162,6 +168,7 @@ func TestCIFAR10Notebook(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains a model: skipped with -short")
 	}
+	needCIFAR(t)
 	cells, html := execute(t, "cifar10.ipynb")
 	outs := htmlOutputs(t, cells)
 	if n := countWith(outs, galleryWith(100)); n != 1 {
@@ -180,4 +187,22 @@ func TestCIFAR10Notebook(t *testing.T) {
 		t.Errorf("want the loss, recall and histogram charts, found %d chart outputs", n)
 	}
 	checkBrowser(t, html, 100+20+16+44+8+16, 3)
+}
+
+func TestYelpNotebook(t *testing.T) {
+	if _, err := yelp.Find(""); err != nil {
+		t.Skipf("Yelp sentences not found, the notebook needs them: %v", err)
+	}
+	cells, html := execute(t, "yelp.ipynb")
+	outs := htmlOutputs(t, cells)
+	lists := countWith(outs, func(h string) bool {
+		return strings.Contains(h, "corpushunt-reviews") && strings.Count(h, "<li>") == 10
+	})
+	if lists != 3 {
+		t.Errorf("want 3 review lists of 10, found %d", lists)
+	}
+	if n := countWith(outs, func(h string) bool { return strings.Contains(h, "<mark>") }); n < 3 {
+		t.Errorf("want shared words highlighted in every list, found %d lists with highlights", n)
+	}
+	checkBrowser(t, html, 0, 0)
 }
