@@ -12,10 +12,13 @@ import (
 	"strings"
 
 	faiss "github.com/DataIntelligenceCrew/go-faiss"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 
 	"github.com/corpushunt/corpushunt/datasets"
 	"github.com/corpushunt/corpushunt/datasets/cifar10"
 	"github.com/corpushunt/corpushunt/datasets/yelp"
+	"github.com/corpushunt/corpushunt/simsearch/backend"
 )
 
 func init() {
@@ -42,6 +45,8 @@ func cmdDoctor(_ context.Context, args []string) error {
 		{"Jupyter nbconvert", func() (string, error) { return runOut("jupyter", "nbconvert", "--version") }, "make setup (Debian jupyter-nbconvert)", false},
 		{"GoNB kernel registered", checkKernel, "make setup", false},
 		{"Chromium", func() (string, error) { return runOut("chromium", "--version") }, "make setup (Debian chromium)", false},
+		{"GoMLX pure-Go backend (training, encoding)", checkGoBackend, "report a bug: the pure-Go backend should always work", false},
+		{"GoMLX XLA backend (optional, GPU)", checkXLA, "on a GPU machine: GOMLX_BACKEND=xla:/path/to/pjrt_c_api_cuda_plugin.so (JAX's jax_plugins/xla_cuda*/xla_cuda_plugin.so works)", true},
 		{"CIFAR-10 data", func() (string, error) { return checkCIFAR(*data) }, "corpushunt datasets download cifar10, or --data / $CORPUSHUNT_DATA", true},
 		{"Yelp data", func() (string, error) { return checkYelp(*data) }, "point --data or $CORPUSHUNT_DATA at a folder holding yelp/", true},
 	}
@@ -55,10 +60,10 @@ func cmdDoctor(_ context.Context, args []string) error {
 			} else {
 				failed++
 			}
-			fmt.Printf("%s %-38s %v\n    fix: %s\n", mark, c.name, firstLine(err.Error()), c.fix)
+			fmt.Printf("%s %-44s %v\n    fix: %s\n", mark, c.name, firstLine(err.Error()), c.fix)
 			continue
 		}
-		fmt.Printf("✓ %-38s %s\n", c.name, detail)
+		fmt.Printf("✓ %-44s %s\n", c.name, detail)
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d check(s) failed", failed)
@@ -200,4 +205,50 @@ func checkYelp(data string) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("%s (%d files)", c.Dir, len(c.Files)), nil
+}
+
+func checkGoBackend() (string, error) {
+	be, err := backend.New("go")
+	if err != nil {
+		return "", err
+	}
+	ex, err := graph.NewExec(be, func(x *graph.Node) *graph.Node { return graph.ReduceAllSum(graph.Square(x)) })
+	if err != nil {
+		return "", err
+	}
+	out, err := ex.Exec1(tensors.FromValue([]float32{1, 2, 3}))
+	if err != nil {
+		return "", err
+	}
+	if v := out.Value().(float32); v != 14 {
+		return "", fmt.Errorf("1²+2²+3² computed as %v", v)
+	}
+	return backend.Describe(be) + ", with corpushunt's training additions", nil
+}
+
+// xlaPluginGlobs are places where a PJRT CUDA plugin is commonly installed.
+var xlaPluginGlobs = []string{
+	"/usr/local/lib/gomlx/pjrt/pjrt_c_api_*_plugin.so",
+	"/usr/lib/python3*/site-packages/jax_plugins/xla_cuda*/xla_cuda_plugin.so",
+	"/usr/local/lib/python3*/dist-packages/jax_plugins/xla_cuda*/xla_cuda_plugin.so",
+	"/opt/*/.venv/lib/python3*/site-packages/jax_plugins/xla_cuda*/xla_cuda_plugin.so",
+}
+
+func checkXLA() (string, error) {
+	cfg := os.Getenv(backend.EnvBackend)
+	if strings.HasPrefix(cfg, "xla") {
+		be, err := backend.New(cfg)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s=%s loads: %s", backend.EnvBackend, cfg, backend.Describe(be)), nil
+	}
+	home, _ := os.UserHomeDir()
+	globs := append([]string{filepath.Join(home, ".local/lib/gomlx/pjrt/pjrt_c_api_*_plugin.so")}, xlaPluginGlobs...)
+	for _, g := range globs {
+		if m, _ := filepath.Glob(g); len(m) > 0 {
+			return fmt.Sprintf("plugin found at %s: use it with %s=xla:%s", m[0], backend.EnvBackend, m[0]), nil
+		}
+	}
+	return "", fmt.Errorf("no PJRT plugin found and %s does not name one; the pure-Go backend is used", backend.EnvBackend)
 }
