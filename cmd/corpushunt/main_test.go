@@ -98,6 +98,22 @@ func TestCLIYelpTextSearch(t *testing.T) {
 	if ix.Len() != 16 || rep.Queries != 2 || rep.At(3) < 0.66 {
 		t.Errorf("yelp index %d items; agreement@3 over %d queries = %.2f, want ≥ 0.66", ix.Len(), rep.Queries, rep.At(3))
 	}
+	// The text autoencoder path: a few steps of the CPU-size DAAE, then index, query, eval.
+	model := filepath.Join(t.TempDir(), "daae")
+	idx2 := filepath.Join(t.TempDir(), "idx2")
+	for _, s := range [][]string{
+		{"train", "yelp", "--data", root, "--batch", "4", "--val", "2", "--epochs", "1", "--minutes", "0", "--out", model},
+		{"index", "--data", root, "--dataset", "yelp", "--encoder", model, "--factory", "Flat", "--out", idx2},
+		{"query", "--index", idx2, "--text", "rude waiter", "-k", "2", "--json"},
+		{"eval", "--data", root, "--index", idx2 + "," + out, "--queries", "yelp", "-k", "1"},
+	} {
+		if code := run(ctx, s); code != 0 {
+			t.Fatalf("corpushunt %v exited %d", s, code)
+		}
+	}
+	if code := run(ctx, []string{"train", "yelp", "--data", root, "--batch", "4", "--val", "2", "--out", model}); code == 0 {
+		t.Error("training into an existing model directory succeeded")
+	}
 	for _, s := range [][]string{{"query", "--index", out, "--text", "  \t "}, {"query", "--index", out, "--image", "x.png"}} {
 		if code := run(ctx, s); code == 0 {
 			t.Errorf("corpushunt %v exited 0", s)

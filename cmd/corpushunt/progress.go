@@ -18,12 +18,14 @@ func newBar(total int, desc, unit string) (update func(done, total int), finish 
 		return func(int, int) {}, func() {}
 	}
 	start := time.Now()
+	last := 0
+	summary := func() {
+		d := time.Since(start)
+		fmt.Fprintf(os.Stderr, "%s: %d %s in %.1fs (%.0f %s/s)\n", desc, last, unit, d.Seconds(), float64(last)/d.Seconds(), unit)
+	}
 	if !term.IsTerminal(int(os.Stderr.Fd())) {
 		// Logs, CI: no bar redraws, one line at the end.
-		return func(int, int) {}, func() {
-			d := time.Since(start)
-			fmt.Fprintf(os.Stderr, "%s: %d %s in %.1fs (%.0f %s/s)\n", desc, total, unit, d.Seconds(), float64(total)/d.Seconds(), unit)
-		}
+		return func(done, _ int) { last = done }, summary
 	}
 	bar := progressbar.NewOptions(total,
 		progressbar.OptionSetWriter(os.Stderr),
@@ -36,10 +38,9 @@ func newBar(total int, desc, unit string) (update func(done, total int), finish 
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionClearOnFinish(),
 	)
-	return func(done, _ int) { bar.Set(done) }, func() {
+	return func(done, _ int) { last = done; bar.Set(done) }, func() {
 		bar.Finish()
-		d := time.Since(start)
-		fmt.Fprintf(os.Stderr, "%s: %d %s in %.1fs (%.0f %s/s)\n", desc, total, unit, d.Seconds(), float64(total)/d.Seconds(), unit)
+		summary()
 	}
 }
 

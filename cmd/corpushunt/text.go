@@ -9,10 +9,12 @@ import (
 	"strings"
 
 	"github.com/corpushunt/corpushunt/datasets/yelp"
+	"github.com/corpushunt/corpushunt/simsearch/backend"
 	"github.com/corpushunt/corpushunt/simsearch/bow"
 	"github.com/corpushunt/corpushunt/simsearch/eval"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 	"github.com/corpushunt/corpushunt/simsearch/ingest"
+	"github.com/corpushunt/corpushunt/simsearch/textae"
 )
 
 // maxQueryTokens bounds typed queries; longer ones are truncated with a note.
@@ -23,9 +25,6 @@ const bowFile = "encoder-bow.json"
 
 // indexYelp builds a text index with the bag-of-words encoder.
 func indexYelp(ctx context.Context, data, encName string, dim, limit int, factory string, m index.Metric, out string) (*index.Index, error) {
-	if encName != bow.Name {
-		return nil, fmt.Errorf("encoder %q: the yelp dataset can be indexed with bow (the DAAE text model is not built yet)", encName)
-	}
 	c, err := yelp.Locate(data)
 	if err != nil {
 		return nil, err
@@ -33,6 +32,16 @@ func indexYelp(ctx context.Context, data, encName string, dim, limit int, factor
 	sents, err := ingest.ReadYelp(c, ingest.YelpIndexFiles, limit)
 	if err != nil {
 		return nil, err
+	}
+	if encName != bow.Name {
+		enc, err := loadTextModel(encName)
+		if err != nil {
+			return nil, fmt.Errorf("encoder %q: use bow or a model directory from `corpushunt train yelp`: %w", encName, err)
+		}
+		update, finish := newBar(len(sents), "encode+index yelp", "sent")
+		ix, err := ingest.Texts(ctx, sents, enc, ingest.Options{Factory: factory, Metric: m, Progress: update})
+		finish()
+		return ix, err
 	}
 	toks := make([][]string, len(sents))
 	for i, s := range sents {
@@ -70,6 +79,9 @@ func (s *savedBOW) Info() index.EncoderInfo {
 // textEncoderForIndex rebuilds the text encoder recorded in a manifest.
 func textEncoderForIndex(ix *index.Index) (ingest.TextEncoder, error) {
 	info := ix.Encoder()
+	if info.Name == textae.EncoderName {
+		return loadTextModel(info.Model)
+	}
 	if info.Name != bow.Name {
 		return nil, fmt.Errorf("index was built with encoder %q, which does not encode text", info.Name)
 	}
@@ -78,6 +90,18 @@ func textEncoderForIndex(ix *index.Index) (ingest.TextEncoder, error) {
 		return nil, err
 	}
 	return &savedBOW{enc, info.Model}, nil
+}
+
+func loadTextModel(dir string) (*textae.Encoder, error) {
+	cfg, err := textBackend("")
+	if err != nil {
+		return nil, err
+	}
+	be, err := backend.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return textae.LoadEncoder(be, dir)
 }
 
 // queryTokens tokenises a typed query, refusing empty ones and truncating long ones.

@@ -12,12 +12,15 @@ import (
 )
 
 func init() {
-	register("train", "train an encoder without labels: train cifar10 --model parity --out MODELDIR", cmdTrain)
+	register("train", "train an encoder without labels: train cifar10|yelp ... --out MODELDIR", cmdTrain)
 }
 
 func cmdTrain(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "yelp" {
+		return trainYelp(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "cifar10" {
-		fmt.Fprintln(os.Stderr, "usage: corpushunt train cifar10 [flags] --out MODELDIR   (corpushunt train cifar10 -h for flags)")
+		fmt.Fprintln(os.Stderr, "usage: corpushunt train cifar10|yelp [flags] --out MODELDIR   (corpushunt train cifar10 -h for flags)")
 		return errUsage
 	}
 	fs := newFlags("train cifar10", "train cifar10 [--model parity|small|denoising] [--limit N] [--epochs E] --out MODELDIR")

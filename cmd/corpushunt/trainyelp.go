@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+
+	"github.com/corpushunt/corpushunt/datasets/yelp"
+	"github.com/corpushunt/corpushunt/simsearch/backend"
+	"github.com/corpushunt/corpushunt/simsearch/ingest"
+	"github.com/corpushunt/corpushunt/simsearch/textae"
+)
+
+// textBackend is the backend for the LSTM models: GoMLX v0.26's pure-Go worker pool can
+// deadlock inside nested DotGenerals of the LSTM graph; unlimited parallelism avoids it.
+func textBackend(config string) (string, error) {
+	if config == "" {
+		config = os.Getenv(backend.EnvBackend)
+	}
+	if config == "" || config == "go" {
+		return "go:parallelism=-1", nil
+	}
+	return config, nil
+}
+
+func trainYelp(ctx context.Context, args []string) error {
+	fs := newFlags("train yelp", "train yelp [--size cpu|paper] [--kind daae] [--minutes 20] --out MODELDIR")
+	data := fs.String("data", "", "data root")
+	size := fs.String("size", "cpu", "cpu (reduced, ~20 min on 2 cores) or paper (the published sizes, for GPUs)")
+	kind := fs.String("kind", "daae", "daae, aae, ae or vae")
+	minutes := fs.Float64("minutes", 20, "stop after this many minutes of training (0: no limit)")
+	epochs := fs.Int("epochs", 1, "epochs over the training sentences")
+	batch := fs.Int("batch", 64, "sentences per step (the paper: 256)")
+	lr := fs.Float64("lr", 5e-4, "Adam learning rate (betas 0.5, 0.999)")
+	val := fs.Int("val", 1000, "sentences held out for the validation loss and token accuracy")
+	limit := fs.Int("limit", 0, "use at most N sentences (0: all labelled dev/test sentences; labels are not used)")
+	be := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else pure Go)")
+	out := fs.String("out", "", "model directory (required)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "out"); err != nil {
+		return err
+	}
+	b, err := textae.Preset(*size)
+	if err != nil {
+		return err
+	}
+	cfg, err := b.Kind(*kind).Done()
+	if err != nil {
+		return err
+	}
+	c, err := yelp.Locate(*data)
+	if err != nil {
+		return err
+	}
+	sents, err := ingest.ReadYelp(c, ingest.YelpIndexFiles, 0)
+	if err != nil {
+		return err
+	}
+	r := rand.New(rand.NewPCG(1, 3))
+	r.Shuffle(len(sents), func(i, j int) { sents[i], sents[j] = sents[j], sents[i] })
+	if *limit > 0 && *limit < len(sents) {
+		sents = sents[:*limit]
+	}
+	if *val >= len(sents) {
+		return fmt.Errorf("--val %d: only %d sentences", *val, len(sents))
+	}
+	toks := make([][]string, len(sents))
+	for i, s := range sents {
+		toks[i] = s.Tokens()
+	}
+	trainToks, valToks := toks[*val:], toks[:*val]
+	vocab := yelp.BuildVocab(trainToks, cfg.Vocab)
+	cfg.Vocab = vocab.Len() - 5
+	trainSet, _ := textae.Prepare(trainToks, vocab, cfg.MaxLen)
+	valSet, _ := textae.Prepare(valToks, vocab, cfg.MaxLen)
+	bcfg, err := textBackend(*be)
+	if err != nil {
+		return err
+	}
+	bk, err := backend.New(bcfg)
+	if err != nil {
+		return err
+	}
+	note("training %s %s (vocab %d, emb %d, hidden %d, code %d) on %d sentences, validating on %d, backend %s",
+		cfg.Kind, cfg.Name, cfg.Vocab, cfg.Emb, cfg.Hidden, cfg.Latent, len(trainSet), len(valSet), bk.Name())
+	var update func(int, int)
+	var finish func()
+	meta, err := textae.Train(ctx, bk, *out, cfg, vocab, trainSet, valSet, textae.TrainOptions{
+		Minutes: *minutes, Epochs: *epochs, Batch: *batch, LR: *lr,
+		Progress: func(step int64, done, total int, loss float64) {
+			if update == nil {
+				update, finish = newBar(total, "train", "sent")
+			}
+			update(done, total)
+		},
+	})
+	if finish != nil {
+		finish()
+	}
+	if err != nil && !(errors.Is(err, context.Canceled) && meta != nil) {
+		return err
+	}
+	fmt.Printf("model %s: %d steps, %.0f sentences/s, %.1f min; held-out NLL %.3f per sentence, next-token accuracy %.3f%s\n",
+		*out, meta.Step, meta.SentsPerSec, meta.TrainSeconds/60, meta.ValNLL, meta.ValTokenAcc,
+		map[bool]string{true: " (interrupted; checkpoint saved)", false: ""}[meta.Interrupted])
+	return err
+}
+
+

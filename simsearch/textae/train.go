@@ -1,0 +1,285 @@
+package textae
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	gctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
+	"github.com/gomlx/gomlx/pkg/ml/train"
+	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+
+	"github.com/corpushunt/corpushunt/datasets/yelp"
+)
+
+// Sentences are token ids (no specials), at most MaxLen each.
+type Sentences [][]int32
+
+// Prepare maps tokenised sentences to ids with the vocabulary, cutting them at maxLen and
+// dropping empty ones (returned indices say which were kept).
+func Prepare(tokens [][]string, v *yelp.Vocab, maxLen int) (Sentences, []int) {
+	var out Sentences
+	var kept []int
+	for i, t := range tokens {
+		if len(t) == 0 {
+			continue
+		}
+		if len(t) > maxLen {
+			t = t[:maxLen]
+		}
+		out = append(out, v.Encode(t))
+		kept = append(kept, i)
+	}
+	return out, kept
+}
+
+// batchTensors builds the graph inputs for sentences idx; noise applies word dropout to the
+// encoder input.
+func (c Config) batchTensors(s Sentences, idx []int, r *rand.Rand, noise bool) []*tensors.Tensor {
+	longest := 0
+	for _, k := range idx {
+		longest = max(longest, len(s[k]))
+	}
+	b, L := len(idx), c.padLen(longest+1)
+	enc := make([]int32, b*L)
+	encRev := make([]int32, b*L)
+	encLen := make([]int32, b)
+	decIn := make([]int32, b*L)
+	decOut := make([]int32, b*L)
+	mask := make([]float32, b*L)
+	for i, k := range idx {
+		ids := s[k]
+		in := ids
+		if noise && c.Kind == "daae" && c.WordDrop > 0 {
+			in = WordDrop(ids, c.WordDrop, r)
+		}
+		copy(enc[i*L:], in)
+		for j, id := range in {
+			encRev[i*L+len(in)-1-j] = id
+		}
+		encLen[i] = int32(len(in))
+		decIn[i*L] = yelp.GoID
+		copy(decIn[i*L+1:], ids)
+		copy(decOut[i*L:], ids)
+		decOut[i*L+len(ids)] = yelp.EOSID
+		for j := 0; j <= len(ids); j++ {
+			mask[i*L+j] = 1
+		}
+	}
+	return []*tensors.Tensor{
+		tensors.FromFlatDataAndDimensions(enc, b, L), tensors.FromFlatDataAndDimensions(encRev, b, L),
+		tensors.FromFlatDataAndDimensions(encLen, b),
+		tensors.FromFlatDataAndDimensions(decIn, b, L), tensors.FromFlatDataAndDimensions(decOut, b, L),
+		tensors.FromFlatDataAndDimensions(mask, b, L),
+	}
+}
+
+// padLen rounds a batch's length up to a bucket (8, 12, 16, …, SeqLen): batches are
+// grouped by length, so short ones cost less, and few bucket shapes mean few compilations.
+func (c Config) padLen(n int) int {
+	for _, b := range []int{8, 12, 16, 24, 32} {
+		if n <= b {
+			return min(b, c.SeqLen())
+		}
+	}
+	return c.SeqLen()
+}
+
+func nodes(in []*Node) batchNodes {
+	return batchNodes{enc: in[0], encRev: in[1], encLen: in[2], decIn: in[3], decOut: in[4], mask: in[5]}
+}
+
+// Meta is model.json.
+type Meta struct {
+	FormatVersion int       `json:"format_version"`
+	Kind          string    `json:"kind"` // "textae"
+	Config        Config    `json:"config"`
+	Created       time.Time `json:"created"`
+	Backend       string    `json:"backend"`
+	TrainSents    int       `json:"train_sentences"`
+	Batch         int       `json:"batch"`
+	LR            float64   `json:"lr"`
+	Step          int64     `json:"step"`
+	TrainSeconds  float64   `json:"train_seconds"`
+	ValNLL        float64   `json:"val_nll"`            // per sentence, held out
+	ValTokenAcc   float64   `json:"val_token_accuracy"` // teacher-forced next-word accuracy
+	SentsPerSec   float64   `json:"sentences_per_sec"`
+	Interrupted   bool      `json:"interrupted,omitempty"`
+}
+
+// Files of a model directory.
+const (
+	MetaFile      = "model.json"
+	VocabFile     = "vocab.txt"
+	HistoryFile   = "history.jsonl"
+	CheckpointDir = "checkpoints"
+)
+
+// TrainOptions control Train.
+type TrainOptions struct {
+	Minutes  float64 // stop after this much training time (0: no limit)
+	Epochs   int     // default 1
+	Batch    int     // default 64 (the paper: 256)
+	LR       float64 // Adam, betas (0.5, 0.999); default 5e-4
+	Seed     uint64  // default 1
+	Progress func(step int64, done, total int, loss float64)
+}
+
+// ErrExists is returned when the directory already holds a model.
+var ErrExists = errors.New("model directory already holds a model")
+
+// Train trains a model on train (held-out val for the final loss and accuracy) and writes
+// it to dir with its vocabulary. Cancelling ctx saves a checkpoint first.
+func Train(ctx context.Context, be backends.Backend, dir string, c Config, vocab *yelp.Vocab, trainSet, val Sentences, o TrainOptions) (*Meta, error) {
+	if o.Epochs <= 0 {
+		o.Epochs = 1
+	}
+	if o.Batch <= 0 {
+		o.Batch = 64
+	}
+	if o.LR <= 0 {
+		o.LR = 5e-4
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if len(trainSet) < o.Batch {
+		return nil, fmt.Errorf("textae: %d training sentences, fewer than one batch of %d", len(trainSet), o.Batch)
+	}
+	if _, err := os.Stat(filepath.Join(dir, MetaFile)); err == nil {
+		return nil, fmt.Errorf("%w: %s", ErrExists, dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := vocab.Save(filepath.Join(dir, VocabFile)); err != nil {
+		return nil, err
+	}
+	meta := &Meta{FormatVersion: 1, Kind: "textae", Config: c, Created: time.Now().UTC(), Backend: be.Name(),
+		TrainSents: len(trainSet), Batch: o.Batch, LR: o.LR}
+	mctx := gctx.New()
+	if err := mctx.SetRNGStateFromSeed(int64(o.Seed)); err != nil {
+		return nil, err
+	}
+	ckpt, err := checkpoints.Build(mctx).Dir(filepath.Join(dir, CheckpointDir)).Keep(2).Done()
+	if err != nil {
+		return nil, err
+	}
+	mctx = mctx.Checked(false)
+	model := func(ctx *gctx.Context, _ any, in []*Node) []*Node { return []*Node{objective(ctx, c, nodes(in)).total} }
+	lossFn := func(_, pred []*Node) *Node { return pred[0] }
+	trainer := train.NewTrainer(be, mctx, model, lossFn, optimizers.Adam().LearningRate(o.LR).Betas(0.5, 0.999).Done(), nil, nil)
+
+	// Batches grouped by length: sort by length, cut, shuffle the batch order per epoch.
+	order := make([]int, len(trainSet))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return len(trainSet[order[a]]) < len(trainSet[order[b]]) })
+	var batches [][]int
+	for s := 0; s+o.Batch <= len(order); s += o.Batch {
+		batches = append(batches, order[s:s+o.Batch])
+	}
+	hist, err := os.Create(filepath.Join(dir, HistoryFile))
+	if err != nil {
+		return nil, err
+	}
+	defer hist.Close()
+	henc := json.NewEncoder(hist)
+	r := rand.New(rand.NewPCG(o.Seed, 9))
+	total := o.Epochs * len(batches) * o.Batch
+	done := 0
+	t0 := time.Now()
+	interrupted := false
+loop:
+	for epoch := 0; epoch < o.Epochs; epoch++ {
+		r.Shuffle(len(batches), func(i, j int) { batches[i], batches[j] = batches[j], batches[i] })
+		for _, idx := range batches {
+			if ctx.Err() != nil {
+				interrupted = true
+				break loop
+			}
+			if o.Minutes > 0 && time.Since(t0).Minutes() >= o.Minutes {
+				break loop
+			}
+			in := c.batchTensors(trainSet, idx, r, true)
+			m, err := trainer.TrainStep(nil, in, in[4:5])
+			if err != nil {
+				return nil, fmt.Errorf("textae train step: %w", err)
+			}
+			loss := float64(m[0].Value().(float32))
+			done += o.Batch
+			step := optimizers.GetGlobalStep(mctx)
+			if o.Progress != nil {
+				o.Progress(step, done, total, loss)
+			}
+			if err := henc.Encode(map[string]any{"step": step, "epoch": epoch + 1, "train_loss": loss}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	meta.TrainSeconds = time.Since(t0).Seconds()
+	meta.SentsPerSec = float64(done) / meta.TrainSeconds
+	meta.Step = optimizers.GetGlobalStep(mctx)
+	meta.Interrupted = interrupted
+	if err := ckpt.Save(); err != nil {
+		return nil, err
+	}
+	if len(val) > 0 {
+		if meta.ValNLL, meta.ValTokenAcc, err = Evaluate(be, mctx.Reuse(), c, val, 256); err != nil {
+			return nil, err
+		}
+	}
+	b, _ := json.MarshalIndent(meta, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, MetaFile), append(b, '\n'), 0o644); err != nil {
+		return nil, err
+	}
+	if interrupted {
+		return meta, ctx.Err()
+	}
+	return meta, nil
+}
+
+// Evaluate returns the mean per-sentence negative log-likelihood and the teacher-forced
+// next-token accuracy on sentences (no noise, no dropout).
+func Evaluate(be backends.Backend, mctx *gctx.Context, c Config, s Sentences, batch int) (nllPerSent, tokenAcc float64, err error) {
+	exec, err := gctx.NewExecAny(be, mctx, func(ctx *gctx.Context, in []*Node) []*Node {
+		l := objective(ctx, c, nodes(in))
+		return []*Node{l.rec, l.correct, ReduceAllSum(in[5])}
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	var sumNLL, correct, tokens float64
+	r := rand.New(rand.NewPCG(1, 1))
+	for start := 0; start < len(s); start += batch {
+		end := min(start+batch, len(s))
+		idx := make([]int, 0, end-start)
+		for i := start; i < end; i++ {
+			idx = append(idx, i)
+		}
+		in := c.batchTensors(s, idx, r, false)
+		args := make([]any, len(in))
+		for i, t := range in {
+			args[i] = t
+		}
+		out, err := exec.Exec(args...)
+		if err != nil {
+			return 0, 0, err
+		}
+		sumNLL += float64(out[0].Value().(float32)) * float64(end-start)
+		correct += float64(out[1].Value().(float32))
+		tokens += float64(out[2].Value().(float32))
+	}
+	return sumNLL / float64(len(s)), correct / tokens, nil
+}
