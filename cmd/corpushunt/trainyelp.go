@@ -109,5 +109,3 @@ func trainYelp(ctx context.Context, args []string) error {
 		map[bool]string{true: " (interrupted; checkpoint saved)", false: ""}[meta.Interrupted])
 	return err
 }
-
-

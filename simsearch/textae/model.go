@@ -1,8 +1,8 @@
 package textae
 
 import (
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/layers"
@@ -37,8 +37,8 @@ func encode(ctx *context.Context, c Config, tokens, reversed, lengths *Node, wit
 		all, _, _ := lstm.New(ctx.In(scope), c.embed(ctx, tok), c.Hidden).Done() // [S,1,B,H]
 		all = Reshape(all, s, b, c.Hidden)
 		sel := OneHot(Sub(lengths, OnesLike(lengths)), s, all.DType()) // [B,S]
-		sel = InsertAxes(TransposeAllAxes(sel, 1, 0), -1)            // [S,B,1]
-		return ReduceSum(Mul(all, sel), 0)                           // [B,H]
+		sel = InsertAxes(TransposeAllAxes(sel, 1, 0), -1)              // [S,B,1]
+		return ReduceSum(Mul(all, sel), 0)                             // [B,H]
 	}
 	h := Concatenate([]*Node{last("encoder_fwd", tokens), last("encoder_bwd", reversed)}, 1)
 	mu = layers.DenseWithBias(ctx.In("mu"), h, c.Latent)
