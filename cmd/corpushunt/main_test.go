@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/corpushunt/corpushunt/datasets/cifar10"
 	"github.com/corpushunt/corpushunt/datasets/cifar10/cifar10test"
 	"github.com/corpushunt/corpushunt/simsearch/display/browsercheck"
 	"github.com/corpushunt/corpushunt/simsearch/index"
@@ -118,5 +119,30 @@ func TestCLIYelpTextSearch(t *testing.T) {
 		if code := run(ctx, s); code == 0 {
 			t.Errorf("corpushunt %v exited 0", s)
 		}
+	}
+}
+
+func TestCLISkipBad(t *testing.T) {
+	quiet = true
+	root := cifar10test.Write(t, t.TempDir(), 300, 0)
+	p := filepath.Join(root, "cifar-10-batches-bin", "data_batch_1.bin")
+	b, _ := os.ReadFile(p)
+	b[5*cifar10.RecordSize] = 42 // record 5: label byte 42
+	os.WriteFile(p, b, 0o644)
+	out := filepath.Join(t.TempDir(), "idx")
+	ctx := context.Background()
+	if code := run(ctx, []string{"index", "--data", root, "--encoder", "pixels", "--downsample", "8", "--out", out}); code == 0 {
+		t.Fatal("a bad label byte was accepted without --skip-bad")
+	}
+	if code := run(ctx, []string{"index", "--data", root, "--encoder", "pixels", "--downsample", "8", "--skip-bad", "--out", out}); code != 0 {
+		t.Fatalf("--skip-bad run exited %d", code)
+	}
+	ix, err := index.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if ix.Len() != 299 {
+		t.Errorf("indexed %d, want 299 (one skipped)", ix.Len())
 	}
 }

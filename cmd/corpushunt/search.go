@@ -39,6 +39,7 @@ func cmdIndex(ctx context.Context, args []string) error {
 	metric := fs.String("metric", "l2", "l2, ip or cos")
 	batch := fs.Int("batch", 512, "images encoded per batch")
 	tune := fs.Bool("tune", false, "tune nprobe (IVF) right after building")
+	skipBad := fs.Bool("skip-bad", false, "cifar10: skip malformed records (bad label byte, bad PNG) and report how many, instead of failing")
 	out := fs.String("out", "", "index directory to write (required)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -69,7 +70,7 @@ func cmdIndex(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ds, err := cifar10.Locate(*data, cifar10.Options{})
+	ds, err := cifar10.Locate(*data, cifar10.Options{SkipBad: *skipBad})
 	if err != nil {
 		return err
 	}
@@ -80,6 +81,11 @@ func cmdIndex(ctx context.Context, args []string) error {
 	if s.Partial != "" {
 		note("note: %s", s.Partial)
 	}
+	defer func() {
+		if n := s.Skipped(); n > 0 {
+			fmt.Printf("skipped %d malformed record(s) in %s (--skip-bad)\n", n, *split)
+		}
+	}()
 	n := s.Len()
 	if *limit > 0 && *limit < n {
 		n = *limit
