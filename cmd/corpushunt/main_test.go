@@ -115,6 +115,9 @@ func TestCLIYelpTextSearch(t *testing.T) {
 	if code := run(ctx, []string{"train", "yelp", "--data", root, "--batch", "4", "--val", "2", "--out", model}); code == 0 {
 		t.Error("training into an existing model directory succeeded")
 	}
+	if code := run(ctx, []string{"train", "yelp", "--data", root, "--val", "2", "--epochs", "2", "--minutes", "0", "--resume", "--out", model}); code != 0 {
+		t.Errorf("train yelp --resume exited %d", code)
+	}
 	for _, s := range [][]string{{"query", "--index", out, "--text", "  \t "}, {"query", "--index", out, "--image", "x.png"}} {
 		if code := run(ctx, s); code == 0 {
 			t.Errorf("corpushunt %v exited 0", s)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 
 	"github.com/corpushunt/corpushunt/datasets/yelp"
 	"github.com/corpushunt/corpushunt/simsearch/backend"
@@ -37,6 +38,7 @@ func trainYelp(ctx context.Context, args []string) error {
 	val := fs.Int("val", 1000, "sentences held out for the validation loss and token accuracy")
 	limit := fs.Int("limit", 0, "use at most N sentences (0: all labelled dev/test sentences; labels are not used)")
 	be := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else pure Go)")
+	resume := fs.Bool("resume", false, "continue the model in --out (its size, vocabulary and step), for another --minutes")
 	out := fs.String("out", "", "model directory (required)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -73,8 +75,20 @@ func trainYelp(ctx context.Context, args []string) error {
 		toks[i] = s.Tokens()
 	}
 	trainToks, valToks := toks[*val:], toks[:*val]
-	vocab := yelp.BuildVocab(trainToks, cfg.Vocab)
-	cfg.Vocab = vocab.Len() - 5
+	var vocab *yelp.Vocab
+	if *resume {
+		meta, err := textae.ReadMeta(*out)
+		if err != nil {
+			return err
+		}
+		if vocab, err = yelp.LoadVocab(filepath.Join(*out, textae.VocabFile)); err != nil {
+			return err
+		}
+		cfg = meta.Config
+	} else {
+		vocab = yelp.BuildVocab(trainToks, cfg.Vocab)
+		cfg.Vocab = vocab.Len() - 5
+	}
 	trainSet, _ := textae.Prepare(trainToks, vocab, cfg.MaxLen)
 	valSet, _ := textae.Prepare(valToks, vocab, cfg.MaxLen)
 	bcfg, err := textBackend(*be)
@@ -90,7 +104,7 @@ func trainYelp(ctx context.Context, args []string) error {
 	var update func(int, int)
 	var finish func()
 	meta, err := textae.Train(ctx, bk, *out, cfg, vocab, trainSet, valSet, textae.TrainOptions{
-		Minutes: *minutes, Epochs: *epochs, Batch: *batch, LR: *lr,
+		Minutes: *minutes, Epochs: *epochs, Batch: *batch, LR: *lr, Resume: *resume,
 		Progress: func(step int64, done, total int, loss float64) {
 			if update == nil {
 				update, finish = newBar(total, "train", "sent")

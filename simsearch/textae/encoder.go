@@ -2,10 +2,8 @@ package textae
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"sync"
 
@@ -36,14 +34,11 @@ type Encoder struct {
 
 // LoadEncoder loads a model directory written by Train.
 func LoadEncoder(be backends.Backend, dir string) (*Encoder, error) {
-	b, err := os.ReadFile(filepath.Join(dir, MetaFile))
+	mp, err := ReadMeta(dir)
 	if err != nil {
-		return nil, fmt.Errorf("text model %s: %w", dir, err)
+		return nil, err
 	}
-	var m Meta
-	if err := json.Unmarshal(b, &m); err != nil || m.Kind != "textae" {
-		return nil, fmt.Errorf("text model %s: %s is not a textae model (%v)", dir, MetaFile, err)
-	}
+	m := *mp
 	v, err := yelp.LoadVocab(filepath.Join(dir, VocabFile))
 	if err != nil {
 		return nil, err

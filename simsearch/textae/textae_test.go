@@ -2,6 +2,7 @@ package textae
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -152,5 +153,42 @@ func trainToy(t *testing.T, kind string) {
 	}
 	if _, err := enc.EncodeTokens(context.Background(), [][]string{{}}); err == nil {
 		t.Error("empty sentence encoded")
+	}
+}
+
+func TestInterruptAndResume(t *testing.T) {
+	be, err := backend.New("go:parallelism=-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	corpus := [][]string{{"a", "b", "c"}, {"b", "c"}, {"c", "d", "e", "f"}, {"d", "a"}}
+	for len(corpus) < 32 {
+		corpus = append(corpus, corpus[len(corpus)%4])
+	}
+	v := yelp.BuildVocab(corpus, 10)
+	c, _ := CPU().Kind("ae").Vocab(v.Len()-5).Sizes(8, 8, 4).MaxLen(5).Done()
+	s, _ := Prepare(corpus, v, c.MaxLen)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	meta, err := Train(ctx, be, dir, c, v, s, nil, TrainOptions{Epochs: 2, Batch: 8,
+		Progress: func(step int64, _, _ int, _ float64) {
+			if step == 3 {
+				cancel()
+			}
+		}})
+	if !errors.Is(err, context.Canceled) || meta == nil || meta.Step != 3 || !meta.Interrupted {
+		t.Fatalf("interrupted run: %v %+v", err, meta)
+	}
+	if _, err := Train(context.Background(), be, dir, c, v, s, nil, TrainOptions{Epochs: 2, Batch: 8}); !errors.Is(err, ErrExists) {
+		t.Errorf("without resume: %v", err)
+	}
+	var steps []int64
+	meta, err = Train(context.Background(), be, dir, Config{}, v, s, nil, TrainOptions{Epochs: 2, Resume: true,
+		Progress: func(step int64, _, _ int, _ float64) { steps = append(steps, step) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 5 || steps[0] != 4 || meta.Step != 8 || meta.Interrupted {
+		t.Errorf("resume ran steps %v, ended at %d", steps, meta.Step)
 	}
 }

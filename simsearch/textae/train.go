@@ -132,7 +132,21 @@ type TrainOptions struct {
 	Batch    int     // default 64 (the paper: 256)
 	LR       float64 // Adam, betas (0.5, 0.999); default 5e-4
 	Seed     uint64  // default 1
+	Resume   bool    // continue the model in dir (its configuration, vocabulary and step)
 	Progress func(step int64, done, total int, loss float64)
+}
+
+// ReadMeta reads a text model directory's model.json.
+func ReadMeta(dir string) (*Meta, error) {
+	b, err := os.ReadFile(filepath.Join(dir, MetaFile))
+	if err != nil {
+		return nil, fmt.Errorf("text model %s: %w", dir, err)
+	}
+	var m Meta
+	if err := json.Unmarshal(b, &m); err != nil || m.Kind != "textae" {
+		return nil, fmt.Errorf("text model %s: %s is not a textae model (%v)", dir, MetaFile, err)
+	}
+	return &m, nil
 }
 
 // ErrExists is returned when the directory already holds a model.
@@ -153,20 +167,28 @@ func Train(ctx context.Context, be backends.Backend, dir string, c Config, vocab
 	if o.Seed == 0 {
 		o.Seed = 1
 	}
+	meta, err := ReadMeta(dir)
+	switch {
+	case err == nil && !o.Resume:
+		return nil, fmt.Errorf("%w: %s (use --resume to continue it)", ErrExists, dir)
+	case err == nil:
+		// The caller must have prepared the sentences with the saved vocabulary.
+		c, o.Batch, o.LR = meta.Config, meta.Batch, meta.LR
+	case o.Resume:
+		return nil, fmt.Errorf("resume: %w", err)
+	default:
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		if err := vocab.Save(filepath.Join(dir, VocabFile)); err != nil {
+			return nil, err
+		}
+		meta = &Meta{FormatVersion: 1, Kind: "textae", Config: c, Created: time.Now().UTC(), Backend: be.Name(),
+			TrainSents: len(trainSet), Batch: o.Batch, LR: o.LR}
+	}
 	if len(trainSet) < o.Batch {
 		return nil, fmt.Errorf("textae: %d training sentences, fewer than one batch of %d", len(trainSet), o.Batch)
 	}
-	if _, err := os.Stat(filepath.Join(dir, MetaFile)); err == nil {
-		return nil, fmt.Errorf("%w: %s", ErrExists, dir)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	if err := vocab.Save(filepath.Join(dir, VocabFile)); err != nil {
-		return nil, err
-	}
-	meta := &Meta{FormatVersion: 1, Kind: "textae", Config: c, Created: time.Now().UTC(), Backend: be.Name(),
-		TrainSents: len(trainSet), Batch: o.Batch, LR: o.LR}
 	mctx := gctx.New()
 	if err := mctx.SetRNGStateFromSeed(int64(o.Seed)); err != nil {
 		return nil, err
@@ -190,14 +212,16 @@ func Train(ctx context.Context, be backends.Backend, dir string, c Config, vocab
 	for s := 0; s+o.Batch <= len(order); s += o.Batch {
 		batches = append(batches, order[s:s+o.Batch])
 	}
-	hist, err := os.Create(filepath.Join(dir, HistoryFile))
+	hist, err := os.OpenFile(filepath.Join(dir, HistoryFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	defer hist.Close()
 	henc := json.NewEncoder(hist)
 	r := rand.New(rand.NewPCG(o.Seed, 9))
-	total := o.Epochs * len(batches) * o.Batch
+	// Resuming: replay the (deterministic) schedule up to the checkpoint's step.
+	skip := int(optimizers.GetGlobalStep(mctx))
+	total := max(0, o.Epochs*len(batches)-skip) * o.Batch
 	done := 0
 	t0 := time.Now()
 	interrupted := false
@@ -205,6 +229,10 @@ loop:
 	for epoch := 0; epoch < o.Epochs; epoch++ {
 		r.Shuffle(len(batches), func(i, j int) { batches[i], batches[j] = batches[j], batches[i] })
 		for _, idx := range batches {
+			if skip > 0 {
+				skip--
+				continue
+			}
 			if ctx.Err() != nil {
 				interrupted = true
 				break loop
@@ -228,8 +256,9 @@ loop:
 			}
 		}
 	}
-	meta.TrainSeconds = time.Since(t0).Seconds()
-	meta.SentsPerSec = float64(done) / meta.TrainSeconds
+	elapsed := time.Since(t0).Seconds()
+	meta.TrainSeconds += elapsed
+	meta.SentsPerSec = float64(done) / elapsed
 	meta.Step = optimizers.GetGlobalStep(mctx)
 	meta.Interrupted = interrupted
 	if err := ckpt.Save(); err != nil {
