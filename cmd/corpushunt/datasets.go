@@ -100,3 +100,20 @@ func datasetsDownload(ctx context.Context, args []string) error {
 	fmt.Println("CIFAR-10 ready at", out)
 	return nil
 }
+
+// openSplit locates CIFAR-10 (see datasets' search order), opens the named split and says
+// on stderr when that split is knowingly partial (the shared copy's 1,000 test records).
+func openSplit(data, split string, opts cifar10.Options) (*cifar10.Dataset, *cifar10.Split, error) {
+	ds, err := cifar10.Locate(data, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := ds.Split(split)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.Partial != "" {
+		note("note: %s", s.Partial)
+	}
+	return ds, s, nil
+}

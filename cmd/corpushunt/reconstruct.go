@@ -34,11 +34,7 @@ func cmdReconstruct(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ds, err := cifar10.Locate(*data, cifar10.Options{})
-	if err != nil {
-		return err
-	}
-	s, err := ds.Split(*split)
+	_, s, err := openSplit(*data, *split, cifar10.Options{})
 	if err != nil {
 		return err
 	}

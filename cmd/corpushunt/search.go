@@ -70,16 +70,9 @@ func cmdIndex(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ds, err := cifar10.Locate(*data, cifar10.Options{SkipBad: *skipBad})
+	ds, s, err := openSplit(*data, *split, cifar10.Options{SkipBad: *skipBad})
 	if err != nil {
 		return err
-	}
-	s, err := ds.Split(*split)
-	if err != nil {
-		return err
-	}
-	if s.Partial != "" {
-		note("note: %s", s.Partial)
 	}
 	defer func() {
 		if n := s.Skipped(); n > 0 {
@@ -143,11 +136,7 @@ func cmdAdd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ds, err := cifar10.Locate(*data, cifar10.Options{})
-	if err != nil {
-		return err
-	}
-	s, err := ds.Split(*split)
+	ds, s, err := openSplit(*data, *split, cifar10.Options{})
 	if err != nil {
 		return err
 	}
@@ -385,12 +374,9 @@ func cmdEval(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ds, err := cifar10.Locate(*data, cifar10.Options{})
+	ds, _, err := openSplit(*data, split, cifar10.Options{})
 	if err != nil {
 		return err
-	}
-	if s, err := ds.Split(split); err == nil && s.Partial != "" {
-		note("note: %s", s.Partial)
 	}
 	var summary []string
 	for _, dir := range strings.Split(*dirs, ",") {

@@ -49,11 +49,7 @@ func cmdTrain(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ds, err := cifar10.Locate(*data, cifar10.Options{})
-	if err != nil {
-		return err
-	}
-	split, err := ds.Split(cifar10.Train)
+	_, split, err := openSplit(*data, cifar10.Train, cifar10.Options{})
 	if err != nil {
 		return err
 	}
