@@ -2,7 +2,6 @@ package backend
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -24,38 +23,12 @@ func goBackend(t *testing.T) backends.Backend {
 	return be
 }
 
-func randoms(n int, seed uint64) []float64 {
-	r := rand.New(rand.NewPCG(seed, 3))
-	v := make([]float64, n)
-	for i := range v {
-		v[i] = r.NormFloat64()
-	}
-	return v
-}
-
 func prod(d []int) int {
 	p := 1
 	for _, x := range d {
 		p *= x
 	}
 	return p
-}
-
-// check runs a gradient check with a weighting so that every output element matters
-// differently (a plain sum can hide transposition mistakes).
-func check(t *testing.T, be backends.Backend, name string, dims []int, fn func(x *Node) *Node) {
-	t.Helper()
-	res, err := gradcheck.Check(be, func(x *Node) *Node {
-		y := fn(x)
-		w := Sin(Add(IotaFull(x.Graph(), y.Shape()), ConstAs(y, 0.5)))
-		return Mul(y, w)
-	}, randoms(prod(dims), 1), dims, 1e-5)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	if res.MaxAbs > 1e-6 {
-		t.Errorf("%s: gradient differs from finite differences by %.2g (element %d)", name, res.MaxAbs, res.Worst)
-	}
 }
 
 func TestPadForward(t *testing.T) {
@@ -92,23 +65,23 @@ func TestReverseForward(t *testing.T) {
 
 func TestGradients(t *testing.T) {
 	be := goBackend(t)
-	check(t, be, "Slice (gradient uses Pad)", []int{4, 5}, func(x *Node) *Node {
+	gradcheck.Assert(t, be, "Slice (gradient uses Pad)", []int{4, 5}, func(x *Node) *Node {
 		return Slice(x, AxisRange(1, 3), AxisRange(0, 5).Stride(2))
 	})
-	check(t, be, "Pad", []int{3, 2}, func(x *Node) *Node {
+	gradcheck.Assert(t, be, "Pad", []int{3, 2}, func(x *Node) *Node {
 		return Pad(x, ConstAs(x, 0), backends.PadAxis{Start: 2, End: 1}, backends.PadAxis{End: 3, Interior: 1})
 	})
-	check(t, be, "Reverse", []int{3, 4}, func(x *Node) *Node { return Reverse(x, 1) })
-	check(t, be, "MaxPool (SelectAndScatterMax)", []int{2, 4, 6, 3}, func(x *Node) *Node {
+	gradcheck.Assert(t, be, "Reverse", []int{3, 4}, func(x *Node) *Node { return Reverse(x, 1) })
+	gradcheck.Assert(t, be, "MaxPool (SelectAndScatterMax)", []int{2, 4, 6, 3}, func(x *Node) *Node {
 		return MaxPool(x).Window(2).Done()
 	})
-	kernel := randoms(3*3*3*4, 2)
-	check(t, be, "ConvGeneral 3×3 same (Reverse, empty strides)", []int{2, 5, 5, 3}, func(x *Node) *Node {
+	kernel := gradcheck.Randoms(3*3*3*4, 2)
+	gradcheck.Assert(t, be, "ConvGeneral 3×3 same (Reverse, empty strides)", []int{2, 5, 5, 3}, func(x *Node) *Node {
 		k := Const(x.Graph(), tensors.FromFlatDataAndDimensions(kernel, 3, 3, 3, 4))
 		return Convolve(x, k).PadSame().Done()
 	})
-	check(t, be, "ConvGeneral, gradient w.r.t. kernel", []int{3, 3, 3, 4}, func(k *Node) *Node {
-		x := Const(k.Graph(), tensors.FromFlatDataAndDimensions(randoms(2*5*5*3, 3), 2, 5, 5, 3))
+	gradcheck.Assert(t, be, "ConvGeneral, gradient w.r.t. kernel", []int{3, 3, 3, 4}, func(k *Node) *Node {
+		x := Const(k.Graph(), tensors.FromFlatDataAndDimensions(gradcheck.Randoms(2*5*5*3, 3), 2, 5, 5, 3))
 		return Convolve(x, k).PadSame().Done()
 	})
 }
@@ -127,19 +100,19 @@ func TestDotGeneralVJP(t *testing.T) {
 		{"batched", []int{2, 3, 4}, []int{2, 4, 5}, []int{2}, []int{0}, []int{1}, []int{0}},
 		{"batch last, two contractions out of order", []int{4, 3, 2, 5}, []int{3, 6, 4, 2}, []int{0, 1}, []int{2}, []int{2, 0}, []int{3}},
 	} {
-		rhs := randoms(prod(c.rhsDims), 7)
-		check(t, be, c.name+" d/dlhs", c.lhsDims, func(x *Node) *Node {
+		rhs := gradcheck.Randoms(prod(c.rhsDims), 7)
+		gradcheck.Assert(t, be, c.name+" d/dlhs", c.lhsDims, func(x *Node) *Node {
 			r := Const(x.Graph(), tensors.FromFlatDataAndDimensions(rhs, c.rhsDims...))
 			return DotGeneral(x, c.lc, c.lb, r, c.rc, c.rb)
 		})
-		lhs := randoms(prod(c.lhsDims), 8)
-		check(t, be, c.name+" d/drhs", c.rhsDims, func(x *Node) *Node {
+		lhs := gradcheck.Randoms(prod(c.lhsDims), 8)
+		gradcheck.Assert(t, be, c.name+" d/drhs", c.rhsDims, func(x *Node) *Node {
 			l := Const(x.Graph(), tensors.FromFlatDataAndDimensions(lhs, c.lhsDims...))
 			return DotGeneral(l, c.lc, c.lb, x, c.rc, c.rb)
 		})
 	}
-	w := randoms(4*5, 9)
-	check(t, be, "Dot matrix×matrix", []int{3, 4}, func(x *Node) *Node {
+	w := gradcheck.Randoms(4*5, 9)
+	gradcheck.Assert(t, be, "Dot matrix×matrix", []int{3, 4}, func(x *Node) *Node {
 		return Dot(x, Const(x.Graph(), tensors.FromFlatDataAndDimensions(w, 4, 5)))
 	})
 }

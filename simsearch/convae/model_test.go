@@ -2,7 +2,6 @@ package convae
 
 import (
 	"math"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
@@ -24,38 +23,11 @@ func goBackend(t testing.TB) backends.Backend {
 	return be
 }
 
-func randoms(n int, seed uint64) []float64 {
-	r := rand.New(rand.NewPCG(seed, 5))
-	v := make([]float64, n)
-	for i := range v {
-		v[i] = r.NormFloat64()
-	}
-	return v
-}
-
-func check(t *testing.T, be backends.Backend, name string, dims []int, fn func(x *Node) *Node) {
-	t.Helper()
-	n := 1
-	for _, d := range dims {
-		n *= d
-	}
-	res, err := gradcheck.Check(be, func(x *Node) *Node {
-		y := fn(x)
-		return Mul(y, Sin(Add(IotaFull(x.Graph(), y.Shape()), ConstAs(y, 0.5))))
-	}, randoms(n, 1), dims, 1e-5)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	if res.MaxAbs > 1e-6 {
-		t.Errorf("%s: gradient differs from finite differences by %.2g (element %d)", name, res.MaxAbs, res.Worst)
-	}
-}
-
 // TestIm2ColMatchesNativeConvolution: same variables, same output as ConvGeneral.
 func TestIm2ColMatchesNativeConvolution(t *testing.T) {
 	be := goBackend(t)
 	ctx := context.New()
-	x := tensors.FromFlatDataAndDimensions(randoms(2*6*6*5, 2), 2, 6, 6, 5)
+	x := tensors.FromFlatDataAndDimensions(gradcheck.Randoms(2*6*6*5, 2), 2, 6, 6, 5)
 	run := func(impl string) []float64 {
 		exec, err := context.NewExecAny(be, ctx.Reuse(), func(ctx *context.Context, x *Node) *Node {
 			return Conv3x3(ctx.In("conv"), x, 7, impl)
@@ -80,20 +52,20 @@ func TestIm2ColMatchesNativeConvolution(t *testing.T) {
 
 func TestLayerGradients(t *testing.T) {
 	be := goBackend(t)
-	kernel := randoms(3*3*3*4, 3)
-	check(t, be, "im2col conv w.r.t. input", []int{2, 4, 4, 3}, func(x *Node) *Node {
+	kernel := gradcheck.Randoms(3*3*3*4, 3)
+	gradcheck.Assert(t, be, "im2col conv w.r.t. input", []int{2, 4, 4, 3}, func(x *Node) *Node {
 		k := Const(x.Graph(), tensors.FromFlatDataAndDimensions(kernel, 3, 3, 3, 4))
 		b, h, w := 2, 4, 4
 		return Reshape(Dot(Im2Col3x3(x), Reshape(k, 27, 4)), b, h, w, 4)
 	})
-	xs := randoms(2*4*4*3, 4)
-	check(t, be, "im2col conv w.r.t. kernel", []int{3, 3, 3, 4}, func(k *Node) *Node {
+	xs := gradcheck.Randoms(2*4*4*3, 4)
+	gradcheck.Assert(t, be, "im2col conv w.r.t. kernel", []int{3, 3, 3, 4}, func(k *Node) *Node {
 		x := Const(k.Graph(), tensors.FromFlatDataAndDimensions(xs, 2, 4, 4, 3))
 		return Dot(Im2Col3x3(x), Reshape(k, 27, 4))
 	})
-	check(t, be, "MaxPool2", []int{2, 4, 6, 3}, MaxPool2)
-	tk := randoms(3*2*2*5, 6)
-	check(t, be, "ConvTranspose2x2 (Dot + transpose) w.r.t. input", []int{2, 3, 3, 3}, func(x *Node) *Node {
+	gradcheck.Assert(t, be, "MaxPool2", []int{2, 4, 6, 3}, MaxPool2)
+	tk := gradcheck.Randoms(3*2*2*5, 6)
+	gradcheck.Assert(t, be, "ConvTranspose2x2 (Dot + transpose) w.r.t. input", []int{2, 3, 3, 3}, func(x *Node) *Node {
 		k := Const(x.Graph(), tensors.FromFlatDataAndDimensions(tk, 3, 2*2*5))
 		y := Reshape(Dot(Reshape(x, 18, 3), k), 2, 3, 3, 2, 2, 5)
 		return TransposeAllAxes(y, 0, 1, 3, 2, 4, 5)

@@ -6,6 +6,8 @@ package gradcheck
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"testing"
 
 	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom
@@ -72,4 +74,36 @@ func Check(be backends.Backend, fn func(x *Node) *Node, x0 []float64, dims []int
 		res.MaxRel = math.Max(res.MaxRel, rel)
 	}
 	return res, nil
+}
+
+// Randoms returns n standard-normal values from a fixed seed: test inputs.
+func Randoms(n int, seed uint64) []float64 {
+	r := rand.New(rand.NewPCG(seed, 5))
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = r.NormFloat64()
+	}
+	return v
+}
+
+// Assert checks fn's gradient at random inputs of shape dims against finite differences
+// and fails t when they differ by more than 1e-6. The output is weighted by
+// sin(index + 0.5) before summing, so that every output element counts differently (a
+// plain sum can hide transposition mistakes).
+func Assert(t testing.TB, be backends.Backend, name string, dims []int, fn func(x *Node) *Node) {
+	t.Helper()
+	n := 1
+	for _, d := range dims {
+		n *= d
+	}
+	res, err := Check(be, func(x *Node) *Node {
+		y := fn(x)
+		return Mul(y, Sin(Add(IotaFull(x.Graph(), y.Shape()), ConstAs(y, 0.5))))
+	}, Randoms(n, 1), dims, 1e-5)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if res.MaxAbs > 1e-6 {
+		t.Errorf("%s: gradient differs from finite differences by %.2g (element %d)", name, res.MaxAbs, res.Worst)
+	}
 }
