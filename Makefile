@@ -59,6 +59,7 @@ notebooks: setup
 bench: setup
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./simsearch/index/
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./simsearch/convae/
+	$(GO) test -run '^$$' -bench . -benchtime 20x ./simsearch/textae/
 
 clean:
 	rm -rf bin $(OUT) reports

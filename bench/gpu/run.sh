@@ -64,4 +64,22 @@ log "3. k-NN: FAISS CPU against exact search on the GPU (GoMLX/XLA)"
 $B knnbench --n 50000 --dim 512 --queries 1000 --backend "$GPU" 2>&1 | tail -5 | tee "$OUT/knn_50k.txt"
 $B knnbench --n 1000000 --dim 512 --queries 1000 --skip-ivf --backend "$GPU" 2>&1 | tail -4 | tee "$OUT/knn_1m.txt"
 fi
+if want yelp; then
+log "4. Yelp text autoencoder on XLA CUDA: train each configuration, index 50k sentences, evaluate"
+# YELP_CONFIGS: "name:train flags;name:train flags;…" (default: the CPU preset at the
+# paper's learning rate and faster ones, one epoch each).
+YELP_CONFIGS=${YELP_CONFIGS:-"base:--lr 5e-4"}
+$B index --dataset yelp --encoder bow --limit 50000 --factory Flat --metric cos --out /tmp/yi-bow 2>&1 | tail -1
+IFS=';' read -ra cfgs <<< "$YELP_CONFIGS"
+for c in "${cfgs[@]}"; do
+  name=${c%%:*}; flags=${c#*:}
+  log "yelp $name: $flags"
+  # shellcheck disable=SC2086
+  $B train yelp --backend "$GPU" $flags --out /tmp/y-$name 2>&1 | tail -1 | tee "$OUT/yelp_train_$name.txt"
+  cp /tmp/y-$name/model.json "$OUT/yelp_model_$name.json" 2>/dev/null
+  cp /tmp/y-$name/history.jsonl "$OUT/yelp_history_$name.jsonl" 2>/dev/null
+  GOMLX_BACKEND="$GPU" $B index --dataset yelp --encoder /tmp/y-$name --limit 50000 --factory Flat --metric cos --out /tmp/yi-$name 2>&1 | tail -1
+  GOMLX_BACKEND="$GPU" $B eval --index /tmp/yi-$name,/tmp/yi-bow --queries yelp -k 1,10,100 2>&1 | tail -4 | tee "$OUT/yelp_eval_$name.txt"
+done
+fi
 log "done"

@@ -251,7 +251,11 @@ func cmdQuery(ctx context.Context, args []string) error {
 		return enc.Encode(hits)
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "rank\tid\tdistance\tlabel\titem")
+	score := "distance" // squared L2: smaller is closer
+	if ix.Metric().HigherIsCloser() {
+		score = "similarity"
+	}
+	fmt.Fprintf(tw, "rank\tid\t%s\tlabel\titem\n", score)
 	for _, h := range hits {
 		ref := h.Item.Ref
 		if h.Item.Text != "" {
@@ -357,14 +361,14 @@ func cmdEval(ctx context.Context, args []string) error {
 	}
 	if files, ok := strings.CutPrefix(*queries, "yelp"); ok {
 		files = strings.TrimPrefix(files, ":")
-		var summary []string
+		var summary []summaryRow
 		for _, dir := range strings.Split(*dirs, ",") {
 			rep, ix, err := evalYelp(ctx, *data, dir, files, ks, *limit)
 			if err != nil {
 				return fmt.Errorf("%s: %w", dir, err)
 			}
 			printReport(dir, *queries, ix, rep, []string{"negative", "positive"})
-			summary = append(summary, summaryLine(dir, ix, rep))
+			summary = append(summary, summaryRow{dir, ix.Encoder().Name, rep})
 			ix.Close()
 		}
 		printSummary(summary, "sharing the query's sentiment")
@@ -378,7 +382,7 @@ func cmdEval(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var summary []string
+	var summary []summaryRow
 	for _, dir := range strings.Split(*dirs, ",") {
 		rep, ix, err := evalOne(ctx, ds, dir, split, ks, *limit, *nprobe)
 		if err != nil {
@@ -393,23 +397,44 @@ func cmdEval(ctx context.Context, args []string) error {
 			continue
 		}
 		printReport(dir, *queries, ix, rep, ds.Classes)
-		summary = append(summary, summaryLine(dir, ix, rep))
+		summary = append(summary, summaryRow{dir, ix.Encoder().Name, rep})
 	}
 	printSummary(summary, "sharing the query's class")
 	return nil
 }
 
-func summaryLine(dir string, ix *index.Index, rep *eval.Report) string {
-	var parts []string
-	for i, k := range rep.K {
-		parts = append(parts, fmt.Sprintf("p@%d %.3f", k, rep.Precision[i]))
-	}
-	return fmt.Sprintf("  %-32s %-14s %s", dir, ix.Encoder().Name, strings.Join(parts, "  "))
+// summaryRow is one evaluated index of a comparison.
+type summaryRow struct {
+	dir, encoder string
+	rep          *eval.Report
 }
 
-func printSummary(lines []string, what string) {
-	if len(lines) > 1 {
-		fmt.Printf("\nsummary (fraction of neighbours %s):\n%s\n", what, strings.Join(lines, "\n"))
+// printSummary lists the indexes side by side and, for each after the first, its
+// difference from the first with a 95% paired-bootstrap interval over the queries.
+func printSummary(rows []summaryRow, what string) {
+	if len(rows) < 2 {
+		return
+	}
+	fmt.Printf("\nsummary (fraction of neighbours %s):\n", what)
+	for _, r := range rows {
+		var parts []string
+		for i, k := range r.rep.K {
+			parts = append(parts, fmt.Sprintf("p@%d %.3f", k, r.rep.Precision[i]))
+		}
+		fmt.Printf("  %-32s %-14s %s\n", r.dir, r.encoder, strings.Join(parts, "  "))
+	}
+	fmt.Printf("difference from %s (95%% interval, paired bootstrap over the queries):\n", rows[0].dir)
+	for _, r := range rows[1:] {
+		var parts []string
+		for _, k := range r.rep.K {
+			d, err := eval.Compare(rows[0].rep, r.rep, k, 0)
+			if err != nil {
+				parts = append(parts, fmt.Sprintf("p@%d: %v", k, err))
+				continue
+			}
+			parts = append(parts, fmt.Sprintf("p@%d %+.3f [%+.3f, %+.3f]", k, d.Mean, d.Lo, d.Hi))
+		}
+		fmt.Printf("  %-32s %s\n", r.dir, strings.Join(parts, "  "))
 	}
 }
 

@@ -31,10 +31,17 @@ func trainYelp(ctx context.Context, args []string) error {
 	data := fs.String("data", "", "data root")
 	size := fs.String("size", "cpu", "cpu (reduced, ~20 min on 2 cores) or paper (the published sizes, for GPUs)")
 	kind := fs.String("kind", "daae", "daae, aae, ae or vae")
+	vocabN := fs.Int("vocab", 0, "words kept, overriding the size preset (0: the preset's)")
+	emb := fs.Int("emb", 0, "word embedding size, overriding the preset (0: the preset's)")
+	hidden := fs.Int("hidden", 0, "LSTM size per direction, overriding the preset (0: the preset's)")
+	latent := fs.Int("latent", 0, "code size, overriding the preset (0: the preset's)")
+	sampled := fs.Int("sampled", -1, "sampled-softmax candidate words in training (0: full softmax; -1: the preset's)")
+	dropout := fs.Float64("dropout", -1, "dropout on embeddings and decoder outputs (-1: the preset's)")
+	lambdaAdv := fs.Float64("lambda-adv", -1, "adversarial weight for daae/aae (-1: the preset's)")
 	minutes := fs.Float64("minutes", 20, "stop after this many minutes of training (0: no limit)")
-	epochs := fs.Int("epochs", 1, "epochs over the training sentences")
+	epochs := fs.Int("epochs", 0, "epochs over the training sentences (0: as many as --minutes allows, 1 when --minutes is 0)")
 	batch := fs.Int("batch", 64, "sentences per step (the paper: 256)")
-	lr := fs.Float64("lr", 5e-4, "Adam learning rate (betas 0.5, 0.999)")
+	lr := fs.Float64("lr", 0, "Adam learning rate, betas 0.5, 0.999 (0: the preset's: cpu 2e-3, paper 5e-4)")
 	val := fs.Int("val", 1000, "sentences held out for the validation loss and token accuracy")
 	limit := fs.Int("limit", 0, "use at most N sentences (0: all labelled dev/test sentences; labels are not used)")
 	be := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else pure Go)")
@@ -49,6 +56,20 @@ func trainYelp(ctx context.Context, args []string) error {
 	b, err := textae.Preset(*size)
 	if err != nil {
 		return err
+	}
+	pre, _ := b.Done()
+	if *vocabN > 0 {
+		b.Vocab(*vocabN)
+	}
+	b.Sizes(pick(*emb, pre.Emb), pick(*hidden, pre.Hidden), pick(*latent, pre.Latent))
+	if *sampled >= 0 {
+		b.SampledSoftmax(*sampled)
+	}
+	if *dropout >= 0 {
+		b.Dropout(*dropout)
+	}
+	if *lambdaAdv >= 0 {
+		b.LambdaAdv(*lambdaAdv)
 	}
 	cfg, err := b.Kind(*kind).Done()
 	if err != nil {
@@ -122,4 +143,12 @@ func trainYelp(ctx context.Context, args []string) error {
 		*out, meta.Step, meta.SentsPerSec, meta.TrainSeconds/60, meta.ValNLL, meta.ValTokenAcc,
 		map[bool]string{true: " (interrupted; checkpoint saved)", false: ""}[meta.Interrupted])
 	return err
+}
+
+// pick returns v, or def when v is 0 (flag not given).
+func pick(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
 }

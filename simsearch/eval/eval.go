@@ -6,7 +6,9 @@ package eval
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/corpushunt/corpushunt/simsearch/index"
@@ -19,6 +21,8 @@ type Report struct {
 	Precision []float64   `json:"precision"`           // mean over queries, one per K
 	PerClass  [][]float64 `json:"per_class,omitempty"` // [label][k index]
 	Classes   []int       `json:"classes,omitempty"`   // labels of PerClass rows
+	// PerQuery[i][j] is query i's precision at K[j]: what Compare resamples.
+	PerQuery [][]float64 `json:"-"`
 }
 
 // At returns precision@k, or -1 if k was not measured.
@@ -43,6 +47,7 @@ func Precision(labels []int, hits [][]index.Hit, ks []int) (*Report, error) {
 	ks = slices.Clone(ks)
 	slices.Sort(ks)
 	rep := &Report{Queries: len(labels), K: ks, Precision: make([]float64, len(ks))}
+	rep.PerQuery = make([][]float64, len(labels))
 	perClass := map[int][]float64{}
 	counts := map[int]int{}
 	for i, hs := range hits {
@@ -60,6 +65,10 @@ func Precision(labels []int, hits [][]index.Hit, ks []int) (*Report, error) {
 			}
 			for ki < len(ks) && j+1 == ks[ki] {
 				p := float64(same) / float64(ks[ki])
+				if rep.PerQuery[i] == nil {
+					rep.PerQuery[i] = make([]float64, len(ks))
+				}
+				rep.PerQuery[i][ki] = p
 				rep.Precision[ki] += p
 				pc[ki] += p
 				ki++
@@ -99,4 +108,52 @@ func Run(ctx context.Context, ix *index.Index, queries []float32, labels []int, 
 		return nil, err
 	}
 	return Precision(labels, hits, ks)
+}
+
+// ErrNotComparable is returned by Compare for reports not made on the same queries and k.
+var ErrNotComparable = errors.New("eval: reports are not comparable")
+
+// Difference is precision@K of one encoder minus another's on the same queries, with a
+// 95% paired-bootstrap interval: an interval that excludes 0 says the difference is not
+// the luck of the query sample.
+type Difference struct {
+	K       int     `json:"k"`
+	Mean    float64 `json:"mean"`
+	Lo      float64 `json:"lo"`
+	Hi      float64 `json:"hi"`
+	Queries int     `json:"queries"`
+}
+
+// Compare returns b − a at precision@k, resampling the queries (with replacement)
+// resamples times (default 2,000) with a fixed seed, so the interval is reproducible.
+func Compare(a, b *Report, k, resamples int) (Difference, error) {
+	ia, ib := slices.Index(a.K, k), slices.Index(b.K, k)
+	switch {
+	case ia < 0 || ib < 0:
+		return Difference{}, fmt.Errorf("%w: precision@%d not measured in both", ErrNotComparable, k)
+	case a.Queries != b.Queries || len(a.PerQuery) != a.Queries || len(b.PerQuery) != b.Queries:
+		return Difference{}, fmt.Errorf("%w: %d vs %d queries (or no per-query results)", ErrNotComparable, a.Queries, b.Queries)
+	}
+	if resamples <= 0 {
+		resamples = 2000
+	}
+	n := a.Queries
+	d := make([]float64, n)
+	var mean float64
+	for i := range d {
+		d[i] = b.PerQuery[i][ib] - a.PerQuery[i][ia]
+		mean += d[i]
+	}
+	r := rand.New(rand.NewPCG(1, uint64(n)))
+	means := make([]float64, resamples)
+	for s := range means {
+		var sum float64
+		for range n {
+			sum += d[r.IntN(n)]
+		}
+		means[s] = sum / float64(n)
+	}
+	slices.Sort(means)
+	return Difference{K: k, Mean: mean / float64(n), Lo: means[int(0.025*float64(resamples))],
+		Hi: means[int(0.975*float64(resamples))-1], Queries: n}, nil
 }

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"errors"
 	"math"
 	"testing"
 
@@ -35,5 +36,37 @@ func TestPrecision(t *testing.T) {
 	}
 	if _, err := Precision([]int{1}, nil, []int{1}); err == nil {
 		t.Error("length mismatch accepted")
+	}
+}
+
+func TestCompare(t *testing.T) {
+	// 400 queries: b finds the right label at rank 1 for 60% of them, a for 40%, so
+	// b − a = +0.2 at k=1; the interval must contain it and exclude 0.
+	var labels []int
+	var ha, hb [][]index.Hit
+	for i := 0; i < 400; i++ {
+		labels = append(labels, 1)
+		ha = append(ha, hits(map[bool]int{true: 1, false: 0}[i%5 < 2]))
+		hb = append(hb, hits(map[bool]int{true: 1, false: 0}[i%5 < 3]))
+	}
+	a, _ := Precision(labels, ha, []int{1})
+	b, _ := Precision(labels, hb, []int{1})
+	d, err := Compare(a, b, 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(d.Mean-0.2) > 1e-12 || !(d.Lo > 0 && d.Lo < 0.2 && d.Hi > 0.2 && d.Hi < 0.3) || d.Queries != 400 {
+		t.Errorf("difference %+v, want mean 0.2 with an interval around it above 0", d)
+	}
+	// Identical reports: zero difference, zero-width interval.
+	if d, _ := Compare(a, a, 1, 100); d.Mean != 0 || d.Lo != 0 || d.Hi != 0 {
+		t.Errorf("self-comparison %+v", d)
+	}
+	if _, err := Compare(a, b, 10, 0); !errors.Is(err, ErrNotComparable) {
+		t.Errorf("unmeasured k: %v", err)
+	}
+	c, _ := Precision(labels[:10], hb[:10], []int{1})
+	if _, err := Compare(a, c, 1, 0); !errors.Is(err, ErrNotComparable) {
+		t.Errorf("different query sets: %v", err)
 	}
 }

@@ -62,9 +62,9 @@ func (c *Config) Validate() error {
 
 // Hit is one ranked neighbour.
 type Hit struct {
-	Rank     int     `json:"rank"` // 1-based
-	ID       int64   `json:"id"`   // row in the index
-	Distance float32 `json:"distance"`
+	Rank     int     `json:"rank"`     // 1-based
+	ID       int64   `json:"id"`       // row in the index
+	Distance float32 `json:"distance"` // the metric's score: for ip and cos larger is closer
 	Item     Item    `json:"item"`
 }
 

@@ -53,6 +53,11 @@ func encode(ctx *context.Context, c Config, tokens, reversed, lengths *Node, wit
 // Decode returns next-word logits [batch, SeqLen, VocabSize] for teacher-forced decoder
 // inputs (<go> w1 … wn, padded) given codes z [batch, Latent].
 func Decode(ctx *context.Context, c Config, z, decIn *Node) *Node {
+	return decode(ctx, c, z, decIn, nil)
+}
+
+// decode is Decode with, when cand (word ids [K]) is given, logits over those words only.
+func decode(ctx *context.Context, c Config, z, decIn, cand *Node) *Node {
 	dims := decIn.Shape().Dimensions
 	b, s := dims[0], dims[1]
 	x := c.embed(ctx, decIn)
@@ -63,20 +68,38 @@ func Decode(ctx *context.Context, c Config, z, decIn *Node) *Node {
 	if c.Dropout > 0 && ctx.IsTraining(z.Graph()) {
 		o = layers.DropoutStatic(ctx, o, c.Dropout)
 	}
-	logits := layers.DenseWithBias(ctx.In("out"), Reshape(o, b*s, c.Hidden), c.VocabSize())
-	return Reshape(logits, b, s, c.VocabSize())
+	logits := project(ctx, c, Reshape(o, b*s, c.Hidden), cand)
+	return Reshape(logits, b, s, logits.Shape().Dimensions[1])
+}
+
+// project is the output layer (the variables of layers.DenseWithBias under "out"): decoder
+// states [N, Hidden] to logits over the vocabulary, or over the words cand [K] only.
+func project(ctx *context.Context, c Config, o, cand *Node) *Node {
+	ctx = ctx.In("out").In("dense")
+	g := o.Graph()
+	w := ctx.VariableWithShape("weights", shapes.Make(o.DType(), c.Hidden, c.VocabSize())).ValueGraph(g)
+	bias := ctx.VariableWithShape("biases", shapes.Make(o.DType(), c.VocabSize())).ValueGraph(g)
+	if cand != nil {
+		idx := InsertAxes(cand, -1)                                        // [K,1]
+		w = TransposeAllAxes(Gather(TransposeAllAxes(w, 1, 0), idx), 1, 0) // [Hidden,K]
+		bias = Gather(bias, idx)                                           // [K]
+	}
+	return Add(Dot(o, w), InsertAxes(bias, 0))
 }
 
 // Batch are the graph inputs of one training batch.
 type batchNodes struct {
 	enc, encRev, encLen, decIn, decOut, mask *Node
+	// Sampled softmax (training only): candidate word ids [K] and each target's position
+	// among them [batch, SeqLen]; nil for the full softmax.
+	cand, candPos *Node
 }
 
 // nll is the summed negative log-likelihood of decOut per sentence, and token accuracy
 // counts.
-func nll(c Config, logits, decOut, mask *Node) (perSentence, correct *Node) {
+func nll(logits, decOut, mask *Node) (perSentence, correct *Node) {
 	logp := LogSoftmax(logits, -1)
-	hot := OneHot(decOut, c.VocabSize(), logp.DType())
+	hot := OneHot(decOut, logits.Shape().Dimensions[2], logp.DType())
 	tok := Neg(ReduceSum(Mul(logp, hot), -1)) // [B,S]
 	perSentence = ReduceSum(Mul(tok, mask), 1)
 	pred := ConvertDType(ArgMax(logits, -1, dtypes.Int32), dtypes.Int32)
@@ -128,8 +151,12 @@ func objective(ctx *context.Context, c Config, in batchNodes) losses {
 		eps := ctx.RandomNormal(g, mu.Shape())
 		z = Add(mu, Mul(Exp(MulScalar(logvar, 0.5)), eps))
 	}
-	logits := Decode(ctx, c, z, in.decIn)
-	per, correct := nll(c, logits, in.decOut, in.mask)
+	logits := decode(ctx, c, z, in.decIn, in.cand)
+	target := in.decOut
+	if in.cand != nil {
+		target = in.candPos // the accuracy is then among the candidates
+	}
+	per, correct := nll(logits, target, in.mask)
 	out.rec = ReduceAllMean(per)
 	out.correct = correct
 	out.total = out.rec

@@ -8,6 +8,9 @@ import (
 	"reflect"
 	"testing"
 
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom
+	gctx "github.com/gomlx/gomlx/pkg/ml/context"
+
 	"github.com/corpushunt/corpushunt/datasets/yelp"
 	"github.com/corpushunt/corpushunt/simsearch/backend"
 )
@@ -91,11 +94,14 @@ func TestBatchLayout(t *testing.T) {
 // variant (word dropout, adversarial prior) trains and encodes too.
 func TestTrainShortRunLossFallsAndEncodes(t *testing.T) {
 	for _, kind := range []string{"ae", "daae", "vae"} {
-		t.Run(kind, func(t *testing.T) { trainToy(t, kind) })
+		t.Run(kind, func(t *testing.T) { trainToy(t, kind, 0) })
 	}
+	// The sampled softmax (8 of the toy's 25 ids per step) learns too; the validation
+	// accuracy is over the full vocabulary.
+	t.Run("ae-sampled", func(t *testing.T) { trainToy(t, "ae", 8) })
 }
 
-func trainToy(t *testing.T, kind string) {
+func trainToy(t *testing.T, kind string, sampled int) {
 	be, err := backend.New("go:parallelism=-1")
 	if err != nil {
 		t.Fatal(err)
@@ -109,8 +115,7 @@ func trainToy(t *testing.T, kind string) {
 		corpus = append(corpus, words[i%len(words)])
 	}
 	v := yelp.BuildVocab(corpus, 50)
-	c, _ := CPU().Kind(kind).Vocab(v.Len()-5).Sizes(16, 16, 8).MaxLen(6).Done()
-	c.Dropout = 0
+	c, _ := CPU().Kind(kind).Vocab(v.Len()-5).Sizes(16, 16, 8).MaxLen(6).SampledSoftmax(sampled).Dropout(0).Done()
 	s, _ := Prepare(corpus, v, c.MaxLen)
 	var losses []float64
 	dir := t.TempDir()
@@ -190,5 +195,96 @@ func TestInterruptAndResume(t *testing.T) {
 	}
 	if len(steps) != 5 || steps[0] != 4 || meta.Step != 8 || meta.Interrupted {
 		t.Errorf("resume ran steps %v, ended at %d", steps, meta.Step)
+	}
+}
+
+func TestCandidates(t *testing.T) {
+	c, _ := CPU().Kind("ae").Vocab(40).MaxLen(6).SampledSoftmax(12).Done()
+	s := Sentences{{7, 8, 9}, {9, 10, 11, 12, 7}, {30, 31}}
+	in := c.batchTensors(s, []int{0, 1, 2}, rand.New(rand.NewPCG(1, 1)), true)
+	if len(in) != 8 {
+		t.Fatalf("training batch has %d tensors, want 8 (with the sampled-softmax candidates)", len(in))
+	}
+	cand := in[6].Value().([]int32)
+	pos := in[7].Value().([][]int32)
+	target := in[4].Value().([][]int32)
+	mask := in[5].Value().([][]float32)
+	if len(cand) != 12 {
+		t.Errorf("%d candidates, want 12", len(cand))
+	}
+	seen := map[int32]bool{}
+	for _, id := range cand {
+		if seen[id] || id < 0 || int(id) >= c.VocabSize() || id == yelp.PadID {
+			t.Fatalf("bad candidate list %v", cand)
+		}
+		seen[id] = true
+	}
+	for i := range target {
+		for j := range target[i] {
+			if mask[i][j] == 1 && cand[pos[i][j]] != target[i][j] {
+				t.Errorf("target %d at (%d,%d) points to candidate %d", target[i][j], i, j, cand[pos[i][j]])
+			}
+		}
+	}
+	// More distinct targets than the set: it grows in steps of a quarter.
+	c.Sampled = 4
+	if cand, _ := c.candidates(in[4].Value().([][]int32)[1], mask[1], rand.New(rand.NewPCG(1, 1))); len(cand) != 6 {
+		t.Errorf("6 distinct targets with a set of 4: %d candidates, want 6 (4 + 2 steps of 1)", len(cand))
+	}
+	// A set as large as the vocabulary is the full softmax.
+	c.Sampled = c.VocabSize()
+	if in := c.batchTensors(s, []int{0}, rand.New(rand.NewPCG(1, 1)), true); len(in) != 6 {
+		t.Errorf("full-vocabulary candidate set: %d tensors, want 6", len(in))
+	}
+	// Evaluation never samples.
+	c.Sampled = 12
+	if in := c.batchTensors(s, []int{0}, rand.New(rand.NewPCG(1, 1)), false); len(in) != 6 {
+		t.Errorf("evaluation batch: %d tensors, want 6", len(in))
+	}
+}
+
+// TestShapes checks the encoder and decoder shapes (the bidirectional LSTM read at each
+// sentence's end, the decoder's logits) and that the sampled-softmax logits are the full
+// logits' columns of the candidate words.
+func TestShapes(t *testing.T) {
+	be, err := backend.New("go:parallelism=-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := CPU().Kind("ae").Vocab(20).Sizes(6, 5, 3).MaxLen(5).Done()
+	c.Dropout = 0
+	s := Sentences{{7, 8, 9}, {9, 10, 11, 12, 13}}
+	in := c.batchTensors(s, []int{0, 1}, rand.New(rand.NewPCG(1, 1)), false)
+	cand := []int32{9, 2, 24, 7}
+	mctx := gctx.New().Checked(false)
+	exec, err := gctx.NewExecAny(be, mctx, func(ctx *gctx.Context, in []*Node) []*Node {
+		mu := Encode(ctx, c, in[0], in[1], in[2])
+		full := decode(ctx, c, mu, in[3], nil)
+		sampled := decode(ctx, c, mu, in[3], in[4])
+		return []*Node{mu, full, sampled}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Exec(in[0], in[1], in[2], in[3], cand)
+	if err != nil {
+		t.Fatal(err)
+	}
+	L := c.padLen(6)
+	for i, want := range [][]int{{2, c.Latent}, {2, L, c.VocabSize()}, {2, L, len(cand)}} {
+		if got := out[i].Shape().Dimensions; !reflect.DeepEqual(got, want) {
+			t.Errorf("output %d: shape %v, want %v", i, got, want)
+		}
+	}
+	full := out[1].Value().([][][]float32)
+	sampled := out[2].Value().([][][]float32)
+	for b := range full {
+		for p := range full[b] {
+			for k, id := range cand {
+				if d := full[b][p][id] - sampled[b][p][k]; d > 1e-5 || d < -1e-5 {
+					t.Fatalf("sampled logit (%d,%d,%d) %v ≠ full logit of word %d %v", b, p, k, sampled[b][p][k], id, full[b][p][id])
+				}
+			}
+		}
 	}
 }

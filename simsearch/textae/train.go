@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -76,13 +77,65 @@ func (c Config) batchTensors(s Sentences, idx []int, r *rand.Rand, noise bool) [
 			mask[i*L+j] = 1
 		}
 	}
-	return []*tensors.Tensor{
+	out := []*tensors.Tensor{
 		tensors.FromFlatDataAndDimensions(enc, b, L), tensors.FromFlatDataAndDimensions(encRev, b, L),
 		tensors.FromFlatDataAndDimensions(encLen, b),
 		tensors.FromFlatDataAndDimensions(decIn, b, L), tensors.FromFlatDataAndDimensions(decOut, b, L),
 		tensors.FromFlatDataAndDimensions(mask, b, L),
 	}
+	if noise {
+		if cand, pos := c.candidates(decOut, mask, r); cand != nil {
+			out = append(out, tensors.FromFlatDataAndDimensions(cand, len(cand)),
+				tensors.FromFlatDataAndDimensions(pos, b, L))
+		}
+	}
+	return out
 }
+
+// candidates returns the sampled-softmax word set for a batch's targets: every target word,
+// then uniformly drawn other words up to c.Sampled (raised in steps of c.Sampled/4 when a
+// batch has more distinct targets, so few shapes are compiled), and each target's position
+// in it. nil when the configuration uses the full softmax or the set would be the whole
+// vocabulary.
+func (c Config) candidates(decOut []int32, mask []float32, r *rand.Rand) (cand, pos []int32) {
+	v := c.VocabSize()
+	if c.Sampled <= 0 || c.Sampled >= v {
+		return nil, nil
+	}
+	at := make(map[int32]int32, c.Sampled)
+	pos = make([]int32, len(decOut))
+	for i, t := range decOut {
+		if mask[i] == 0 {
+			continue // padding: position 0, masked out of the loss
+		}
+		p, ok := at[t]
+		if !ok {
+			p = int32(len(cand))
+			at[t] = p
+			cand = append(cand, t)
+		}
+		pos[i] = p
+	}
+	k, step := c.Sampled, max(1, c.Sampled/4)
+	for k < len(cand) {
+		k += step
+	}
+	if k >= v {
+		return nil, nil
+	}
+	first := int(yelp.BlankID) + 1
+	for _, j := range r.Perm(v - first) {
+		if len(cand) == k {
+			break
+		}
+		if id := int32(first + j); !hasKey(at, id) {
+			cand = append(cand, id)
+		}
+	}
+	return cand, pos
+}
+
+func hasKey(m map[int32]int32, k int32) bool { _, ok := m[k]; return ok }
 
 // padLen rounds a batch's length up to a bucket (8, 12, 16, …, SeqLen): batches are
 // grouped by length, so short ones cost less, and few bucket shapes mean few compilations.
@@ -96,7 +149,11 @@ func (c Config) padLen(n int) int {
 }
 
 func nodes(in []*Node) batchNodes {
-	return batchNodes{enc: in[0], encRev: in[1], encLen: in[2], decIn: in[3], decOut: in[4], mask: in[5]}
+	n := batchNodes{enc: in[0], encRev: in[1], encLen: in[2], decIn: in[3], decOut: in[4], mask: in[5]}
+	if len(in) == 8 {
+		n.cand, n.candPos = in[6], in[7]
+	}
+	return n
 }
 
 // Meta is model.json.
@@ -128,12 +185,12 @@ const (
 // TrainOptions control Train.
 type TrainOptions struct {
 	Minutes  float64 // stop after this much training time (0: no limit)
-	Epochs   int     // default 1
+	Epochs   int     // default 1, or as many as Minutes allows when Minutes is set
 	Batch    int     // default 64 (the paper: 256)
-	LR       float64 // Adam, betas (0.5, 0.999); default 5e-4
+	LR       float64 // Adam, betas (0.5, 0.999); default the configuration's LR, else 5e-4
 	Seed     uint64  // default 1
 	Resume   bool    // continue the model in dir (its configuration, vocabulary and step)
-	Progress func(step int64, done, total int, loss float64)
+	Progress func(step int64, done, total int, loss float64) // total -1: the run ends on time
 }
 
 // ReadMeta reads a text model directory's model.json.
@@ -155,11 +212,18 @@ var ErrExists = errors.New("model directory already holds a model")
 // Train trains a model on train (held-out val for the final loss and accuracy) and writes
 // it to dir with its vocabulary. Cancelling ctx saves a checkpoint first.
 func Train(ctx context.Context, be backends.Backend, dir string, c Config, vocab *yelp.Vocab, trainSet, val Sentences, o TrainOptions) (*Meta, error) {
-	if o.Epochs <= 0 {
+	untilTime := o.Epochs <= 0 && o.Minutes > 0
+	switch {
+	case untilTime:
+		o.Epochs = math.MaxInt32
+	case o.Epochs <= 0:
 		o.Epochs = 1
 	}
 	if o.Batch <= 0 {
 		o.Batch = 64
+	}
+	if o.LR <= 0 {
+		o.LR = c.LR
 	}
 	if o.LR <= 0 {
 		o.LR = 5e-4
@@ -221,7 +285,10 @@ func Train(ctx context.Context, be backends.Backend, dir string, c Config, vocab
 	r := rand.New(rand.NewPCG(o.Seed, 9))
 	// Resuming: replay the (deterministic) schedule up to the checkpoint's step.
 	skip := int(optimizers.GetGlobalStep(mctx))
-	total := max(0, o.Epochs*len(batches)-skip) * o.Batch
+	total := -1 // Progress's total: unknown when the run ends on time
+	if !untilTime {
+		total = max(0, o.Epochs*len(batches)-skip) * o.Batch
+	}
 	done := 0
 	t0 := time.Now()
 	interrupted := false
