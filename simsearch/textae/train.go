@@ -184,13 +184,14 @@ const (
 
 // TrainOptions control Train.
 type TrainOptions struct {
-	Minutes  float64 // stop after this much training time (0: no limit)
-	Epochs   int     // default 1, or as many as Minutes allows when Minutes is set
-	Batch    int     // default 64 (the paper: 256)
-	LR       float64 // Adam, betas (0.5, 0.999); default the configuration's LR, else 5e-4
-	Seed     uint64  // default 1
-	Resume   bool    // continue the model in dir (its configuration, vocabulary and step)
-	Progress func(step int64, done, total int, loss float64) // total -1: the run ends on time
+	Minutes float64 // stop after this much training time (0: no limit)
+	Epochs  int     // default 1, or as many as Minutes allows when Minutes is set
+	Batch   int     // default 64 (the paper: 256)
+	LR      float64 // Adam, betas (0.5, 0.999); default the configuration's LR, else 5e-4
+	Seed    uint64  // default 1
+	Resume  bool    // continue the model in dir (its configuration, vocabulary and step)
+	// Progress is called after every step; total is -1 when the run ends on time.
+	Progress func(step int64, done, total int, loss float64)
 }
 
 // ReadMeta reads a text model directory's model.json.
