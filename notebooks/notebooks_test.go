@@ -51,12 +51,7 @@ func joined(v any) string {
 // path of the HTML export.
 func execute(t *testing.T, name string, env ...string) ([]cell, string) {
 	t.Helper()
-	if _, err := exec.LookPath("jupyter"); err != nil {
-		t.Skip("jupyter not installed (make setup installs it)")
-	}
-	if out, err := exec.Command("jupyter", "kernelspec", "list").Output(); err != nil || !strings.Contains(string(out), "gonb") {
-		t.Skip("the gonb Jupyter kernel is not registered (make setup registers it)")
-	}
+	requireJupyter(t)
 	outDir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
@@ -83,6 +78,18 @@ func execute(t *testing.T, name string, env ...string) ([]cell, string) {
 		t.Fatalf("nbconvert --to html: %v\n%s", err, tail(string(out)))
 	}
 	return nb.Cells, strings.TrimSuffix(executed, ".ipynb") + ".html"
+}
+
+// requireJupyter skips the test when Jupyter or the GoNB kernel is missing (make setup
+// installs both).
+func requireJupyter(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("jupyter"); err != nil {
+		t.Skip("jupyter not installed (make setup installs it)")
+	}
+	if out, err := exec.Command("jupyter", "kernelspec", "list").Output(); err != nil || !strings.Contains(string(out), "gonb") {
+		t.Skip("the gonb Jupyter kernel is not registered (make setup registers it)")
+	}
 }
 
 func tail(s string) string {
@@ -134,7 +141,7 @@ func isChart(h string) bool { return strings.Contains(h, "echarts.init") }
 func checkBrowser(t *testing.T, htmlPath string, minImages, minCharts int) {
 	t.Helper()
 	if _, err := browsercheck.Chromium(); err != nil {
-		t.Skip(err)
+		t.Skipf("no Chromium to open the HTML export in (make setup installs it): %v", err)
 	}
 	r, err := browsercheck.Check(context.Background(), htmlPath)
 	if err != nil {
@@ -197,9 +204,7 @@ func TestYelpNotebook(t *testing.T) {
 	if _, err := yelp.Find(""); err != nil {
 		t.Skipf("Yelp sentences not found, the notebook needs them: %v", err)
 	}
-	if _, err := exec.LookPath("jupyter"); err != nil {
-		t.Skip("jupyter not installed (make setup installs it)")
-	}
+	requireJupyter(t) // before training the model the notebook is given
 	cells, html := execute(t, "yelp.ipynb", "CORPUSHUNT_YELP_INDEX="+tinyDAAEIndex(t))
 	outs := htmlOutputs(t, cells)
 	lists := countWith(outs, func(h string) bool {

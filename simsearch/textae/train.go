@@ -128,14 +128,13 @@ func (c Config) candidates(decOut []int32, mask []float32, r *rand.Rand) (cand, 
 		if len(cand) == k {
 			break
 		}
-		if id := int32(first + j); !hasKey(at, id) {
+		id := int32(first + j)
+		if _, taken := at[id]; !taken {
 			cand = append(cand, id)
 		}
 	}
 	return cand, pos
 }
-
-func hasKey(m map[int32]int32, k int32) bool { _, ok := m[k]; return ok }
 
 // padLen rounds a batch's length up to a bucket (8, 12, 16, …, SeqLen): batches are
 // grouped by length, so short ones cost less, and few bucket shapes mean few compilations.
