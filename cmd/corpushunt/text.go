@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/corpushunt/corpushunt/datasets/yelp"
@@ -166,23 +166,11 @@ func evalYelp(ctx context.Context, data, dir, files string, ks []int, limit int)
 		ix.Close()
 		return nil, nil, err
 	}
-	kmax := 0
-	for _, k := range ks {
-		kmax = max(kmax, k)
-	}
-	hits, err := ix.Search(ctx, q, kmax+1, index.SearchOptions{})
-	if err != nil && !errors.Is(err, index.ErrKTooLarge) {
+	hits, err := eval.SearchExcept(ctx, ix, q, ix.Dim(), slices.Max(ks), index.SearchOptions{},
+		func(i int, h index.Hit) bool { return h.Item.Text == sents[i].Text })
+	if err != nil {
 		ix.Close()
 		return nil, nil, err
-	}
-	for i := range hits {
-		out := hits[i][:0]
-		for _, h := range hits[i] {
-			if h.Item.Text != sents[i].Text {
-				out = append(out, h)
-			}
-		}
-		hits[i] = out[:min(len(out), kmax)]
 	}
 	rep, err := eval.Precision(labels, hits, ks)
 	return rep, ix, err

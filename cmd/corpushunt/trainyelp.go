@@ -38,6 +38,10 @@ func trainYelp(ctx context.Context, args []string) error {
 	sampled := fs.Int("sampled", -1, "sampled-softmax candidate words in training (0: full softmax; -1: the preset's)")
 	dropout := fs.Float64("dropout", -1, "dropout on embeddings and decoder outputs (-1: the preset's)")
 	lambdaAdv := fs.Float64("lambda-adv", -1, "adversarial weight for daae/aae (-1: the preset's)")
+	wordDrop := fs.Float64("word-drop", -1, "encoder-input word dropout of the daae (-1: the preset's, 0.3)")
+	blank := fs.Float64("blank", 0, "probability of replacing an encoder-input word with <blank> (daae)")
+	substitute := fs.Float64("substitute", 0, "probability of replacing an encoder-input word with a random word (daae)")
+	shuffle := fs.Float64("shuffle", 0, "places an encoder-input word may move (daae; 0: no shuffle)")
 	minutes := fs.Float64("minutes", 20, "stop after this many minutes of training (0: no limit)")
 	epochs := fs.Int("epochs", 0, "epochs over the training sentences (0: as many as --minutes allows, 1 when --minutes is 0)")
 	batch := fs.Int("batch", 64, "sentences per step (the paper: 256)")
@@ -71,7 +75,10 @@ func trainYelp(ctx context.Context, args []string) error {
 	if *lambdaAdv >= 0 {
 		b.LambdaAdv(*lambdaAdv)
 	}
-	cfg, err := b.Kind(*kind).Done()
+	if *wordDrop >= 0 {
+		b.WordDrop(*wordDrop)
+	}
+	cfg, err := b.Blank(*blank).Substitute(*substitute).Shuffle(*shuffle).Kind(*kind).Done()
 	if err != nil {
 		return err
 	}

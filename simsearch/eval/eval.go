@@ -93,8 +93,6 @@ func Precision(labels []int, hits [][]index.Hit, ks []int) (*Report, error) {
 }
 
 // Run searches the index with query vectors and scores the hits against labels.
-// excludeSelf drops hits whose item equals the query (use when queries come from the
-// index itself); pass nil otherwise.
 func Run(ctx context.Context, ix *index.Index, queries []float32, labels []int, ks []int, opts index.SearchOptions) (*Report, error) {
 	if len(ks) == 0 {
 		return nil, fmt.Errorf("eval: no k given")
@@ -108,6 +106,64 @@ func Run(ctx context.Context, ix *index.Index, queries []float32, labels []int, 
 		return nil, err
 	}
 	return Precision(labels, hits, ks)
+}
+
+// Searcher finds each query's k nearest items; *index.Index is one.
+type Searcher interface {
+	Search(ctx context.Context, queries []float32, k int, opts index.SearchOptions) ([][]index.Hit, error)
+	Len() int
+}
+
+var _ Searcher = (*index.Index)(nil)
+
+// SearchExcept returns each query's k nearest hits that skip(query, hit) does not reject,
+// searching deeper for the queries whose first hits had too many rejects (a query's
+// near-duplicates in the corpus, say), so every query gets k hits while the index has them
+// and a query's hits never depend on how deep the others were searched. queries holds
+// q·dim values; skip may be nil.
+func SearchExcept(ctx context.Context, s Searcher, queries []float32, dim, k int, opts index.SearchOptions, skip func(q int, h index.Hit) bool) ([][]index.Hit, error) {
+	if k < 1 {
+		return nil, fmt.Errorf("eval: %w (got %d)", index.ErrBadK, k)
+	}
+	if dim < 1 || len(queries)%dim != 0 {
+		return nil, fmt.Errorf("eval: %w: %d query values are not rows of %d", index.ErrDimension, len(queries), dim)
+	}
+	n := len(queries) / dim
+	out := make([][]index.Hit, n)
+	pending := make([]int, n)
+	for i := range pending {
+		pending[i] = i
+	}
+	total := s.Len()
+	for depth := k + 1; len(pending) > 0; depth *= 4 {
+		depth = min(depth, total)
+		q := make([]float32, 0, len(pending)*dim)
+		for _, i := range pending {
+			q = append(q, queries[i*dim:(i+1)*dim]...)
+		}
+		hits, err := s.Search(ctx, q, depth, opts)
+		if err != nil && !errors.Is(err, index.ErrKTooLarge) {
+			return nil, err
+		}
+		var next []int
+		for j, i := range pending {
+			kept := make([]index.Hit, 0, k)
+			for _, h := range hits[j] {
+				if len(kept) == k {
+					break
+				}
+				if skip == nil || !skip(i, h) {
+					kept = append(kept, h)
+				}
+			}
+			out[i] = kept
+			if len(kept) < k && depth < total {
+				next = append(next, i)
+			}
+		}
+		pending = next
+	}
+	return out, nil
 }
 
 // ErrNotComparable is returned by Compare for reports not made on the same queries and k.

@@ -1,7 +1,9 @@
 package eval
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 
@@ -68,5 +70,52 @@ func TestCompare(t *testing.T) {
 	c, _ := Precision(labels[:10], hb[:10], []int{1})
 	if _, err := Compare(a, c, 1, 0); !errors.Is(err, ErrNotComparable) {
 		t.Errorf("different query sets: %v", err)
+	}
+}
+
+func TestSearchExcept(t *testing.T) {
+	// 30 copies of the query's own text at distance 0, then items 1, 2, 3, ... further away.
+	const dim = 2
+	var vecs []float32
+	var items []index.Item
+	for i := 0; i < 30; i++ {
+		vecs = append(vecs, 0, 0)
+		items = append(items, index.Item{Text: "dup", Label: 9})
+	}
+	for i := 1; i <= 20; i++ {
+		vecs = append(vecs, float32(i), 0)
+		items = append(items, index.Item{Text: fmt.Sprint(i), Label: i % 2})
+	}
+	ix, err := index.Build(context.Background(), index.Config{Dim: dim}, vecs, items, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	queries := []float32{0, 0, 20.5, 0} // a duplicate-ridden query and a plain one
+	skip := func(q int, h index.Hit) bool { return h.Item.Text == "dup" }
+	for _, k := range []int{1, 5, 20} {
+		hits, err := SearchExcept(context.Background(), ix, queries, dim, k, index.SearchOptions{}, skip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits[0]) != k || len(hits[1]) != k {
+			t.Fatalf("k=%d: got %d and %d hits", k, len(hits[0]), len(hits[1]))
+		}
+		for j, h := range hits[0] {
+			if h.Item.Text != fmt.Sprint(j+1) {
+				t.Errorf("k=%d: query 0 hit %d is %q, want %q (duplicates must be skipped, order kept)", k, j, h.Item.Text, fmt.Sprint(j+1))
+			}
+		}
+		if hits[1][0].Item.Text != "20" {
+			t.Errorf("k=%d: query 1 nearest is %q", k, hits[1][0].Item.Text)
+		}
+	}
+	// More than the index holds after skipping: every acceptable item, no error.
+	hits, err := SearchExcept(context.Background(), ix, queries[:dim], dim, 40, index.SearchOptions{}, skip)
+	if err != nil || len(hits[0]) != 20 {
+		t.Fatalf("k beyond the index: %d hits, %v", len(hits[0]), err)
+	}
+	if _, err := SearchExcept(context.Background(), ix, queries[:3], dim, 1, index.SearchOptions{}, nil); !errors.Is(err, index.ErrDimension) {
+		t.Errorf("ragged queries: %v", err)
 	}
 }

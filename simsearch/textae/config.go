@@ -18,14 +18,20 @@ import (
 
 // Config describes a model. Build one with CPU or Paper and the builder methods.
 type Config struct {
-	Name       string  `json:"name"`
-	Kind       string  `json:"kind"`        // daae (default), aae, ae, vae
-	Vocab      int     `json:"vocab"`       // most frequent words kept (plus 5 specials)
-	Emb        int     `json:"emb"`         // word embedding size
-	Hidden     int     `json:"hidden"`      // LSTM size (per direction in the encoder)
-	Latent     int     `json:"latent"`      // code size
-	MaxLen     int     `json:"max_len"`     // tokens per sentence kept (longer ones are cut)
-	WordDrop   float64 `json:"word_drop"`   // encoder-input word dropout (daae); default 0.3
+	Name     string  `json:"name"`
+	Kind     string  `json:"kind"`      // daae (default), aae, ae, vae
+	Vocab    int     `json:"vocab"`     // most frequent words kept (plus 5 specials)
+	Emb      int     `json:"emb"`       // word embedding size
+	Hidden   int     `json:"hidden"`    // LSTM size (per direction in the encoder)
+	Latent   int     `json:"latent"`    // code size
+	MaxLen   int     `json:"max_len"`   // tokens per sentence kept (longer ones are cut)
+	WordDrop float64 `json:"word_drop"` // encoder-input word dropout (daae); default 0.3
+	// Blank, Substitute and Shuffle are the paper's other encoder-input noises (daae; all
+	// off by default): each word is replaced by <blank> with probability Blank, by a random
+	// vocabulary word with probability Substitute, and words move at most Shuffle places.
+	Blank      float64 `json:"blank,omitempty"`
+	Substitute float64 `json:"substitute,omitempty"`
+	Shuffle    float64 `json:"shuffle,omitempty"`
 	LambdaAdv  float64 `json:"lambda_adv"`  // adversarial weight (aae, daae); default 10
 	LambdaKL   float64 `json:"lambda_kl"`   // KL weight (vae); default 0.1
 	DiscHidden int     `json:"disc_hidden"` // discriminator width; default 512
@@ -91,6 +97,16 @@ func (b *Builder) MaxLen(n int) *Builder { b.c.MaxLen = n; return b }
 // WordDrop sets the word dropout probability.
 func (b *Builder) WordDrop(p float64) *Builder { b.c.WordDrop = p; return b }
 
+// Blank sets the probability of replacing an encoder-input word with <blank> (daae).
+func (b *Builder) Blank(p float64) *Builder { b.c.Blank = p; return b }
+
+// Substitute sets the probability of replacing an encoder-input word with a random word
+// (daae).
+func (b *Builder) Substitute(p float64) *Builder { b.c.Substitute = p; return b }
+
+// Shuffle sets how many places encoder-input words may move (daae; 0: no shuffle).
+func (b *Builder) Shuffle(k float64) *Builder { b.c.Shuffle = k; return b }
+
 // LambdaAdv sets the adversarial weight (aae, daae).
 func (b *Builder) LambdaAdv(w float64) *Builder { b.c.LambdaAdv = w; return b }
 
@@ -117,8 +133,16 @@ func (b *Builder) Done() (Config, error) {
 	if c.Sampled < 0 || c.LR < 0 || c.LambdaAdv < 0 || c.LambdaKL < 0 {
 		return c, fmt.Errorf("textae: sampled softmax size, learning rate and loss weights must not be negative")
 	}
-	if c.WordDrop < 0 || c.WordDrop >= 1 || c.Dropout < 0 || c.Dropout >= 1 {
-		return c, fmt.Errorf("textae: probabilities must be in [0,1)")
+	for _, p := range []struct {
+		name string
+		v    float64
+	}{{"word drop", c.WordDrop}, {"blank", c.Blank}, {"substitute", c.Substitute}, {"dropout", c.Dropout}} {
+		if p.v < 0 || p.v >= 1 {
+			return c, fmt.Errorf("textae: %s probability %g is not in [0,1)", p.name, p.v)
+		}
+	}
+	if c.Shuffle < 0 {
+		return c, fmt.Errorf("textae: shuffle distance %g is negative", c.Shuffle)
 	}
 	return c, nil
 }

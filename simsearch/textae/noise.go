@@ -6,6 +6,28 @@ import (
 	"github.com/corpushunt/corpushunt/datasets/yelp"
 )
 
+// Noise corrupts a DAAE's encoder input with the configured noises, in the paper's order:
+// shuffle, word drop, blank, substitute. Other kinds, and a configuration without noise,
+// get ids back unchanged.
+func (c Config) Noise(ids []int32, r *rand.Rand) []int32 {
+	if c.Kind != "daae" {
+		return ids
+	}
+	if c.Shuffle > 0 {
+		ids = Shuffle(ids, c.Shuffle, r)
+	}
+	if c.WordDrop > 0 {
+		ids = WordDrop(ids, c.WordDrop, r)
+	}
+	if c.Blank > 0 {
+		ids = Blank(ids, c.Blank, r)
+	}
+	if c.Substitute > 0 {
+		ids = Substitute(ids, c.Substitute, c.VocabSize(), r)
+	}
+	return ids
+}
+
 // WordDrop removes each word with probability p (keeping at least one), the denoising
 // noise of the DAAE.
 func WordDrop(ids []int32, p float64, r *rand.Rand) []int32 {

@@ -68,6 +68,56 @@ func TestNoise(t *testing.T) {
 	}
 }
 
+func TestConfigNoise(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	ids := []int32{10, 11, 12, 13, 14, 15, 16, 17, 18, 19}
+	none, _ := CPU().WordDrop(0).Done()
+	if got := none.Noise(ids, r); !reflect.DeepEqual(got, ids) {
+		t.Errorf("no noise configured, got %v", got)
+	}
+	ae, _ := CPU().Kind("ae").Blank(0.9).Done()
+	if got := ae.Noise(ids, r); !reflect.DeepEqual(got, ids) {
+		t.Errorf("kind ae is not denoising, got %v", got)
+	}
+	blank, _ := CPU().WordDrop(0).Blank(0.5).Done()
+	blanks := 0
+	for i := 0; i < 200; i++ {
+		got := blank.Noise(ids, r)
+		if len(got) != len(ids) {
+			t.Fatalf("blank noise changed the length: %v", got)
+		}
+		for j, x := range got {
+			if x == yelp.BlankID {
+				blanks++
+			} else if x != ids[j] {
+				t.Fatalf("blank noise moved a word: %v", got)
+			}
+		}
+	}
+	if f := float64(blanks) / 2000; f < 0.45 || f > 0.55 {
+		t.Errorf("Blank(0.5) blanked %.3f of words", f)
+	}
+	all, _ := CPU().WordDrop(0.5).Shuffle(3).Substitute(0.2).Done()
+	changed := 0
+	for i := 0; i < 200; i++ {
+		got := all.Noise(ids, r)
+		if len(got) > len(ids) || len(got) == 0 {
+			t.Fatalf("noise gave %d words from %d", len(got), len(ids))
+		}
+		if len(got) < len(ids) {
+			changed++
+		}
+	}
+	if changed < 190 {
+		t.Errorf("word drop 0.5 shortened only %d of 200 sentences", changed)
+	}
+	for _, b := range []*Builder{CPU().Blank(1), CPU().Substitute(-0.1), CPU().Shuffle(-1), CPU().WordDrop(1)} {
+		if _, err := b.Done(); err == nil {
+			t.Errorf("Done accepted %+v", b.c)
+		}
+	}
+}
+
 func TestBatchLayout(t *testing.T) {
 	c, _ := CPU().MaxLen(4).Kind("ae").Done()
 	in := c.batchTensors(Sentences{{7, 8, 9}}, []int{0}, rand.New(rand.NewPCG(1, 1)), false)

@@ -44,8 +44,8 @@ func Prepare(tokens [][]string, v *yelp.Vocab, maxLen int) (Sentences, []int) {
 	return out, kept
 }
 
-// batchTensors builds the graph inputs for sentences idx; noise applies word dropout to the
-// encoder input.
+// batchTensors builds the graph inputs for sentences idx; noise applies the configured
+// noise to the encoder input.
 func (c Config) batchTensors(s Sentences, idx []int, r *rand.Rand, noise bool) []*tensors.Tensor {
 	longest := 0
 	for _, k := range idx {
@@ -61,8 +61,8 @@ func (c Config) batchTensors(s Sentences, idx []int, r *rand.Rand, noise bool) [
 	for i, k := range idx {
 		ids := s[k]
 		in := ids
-		if noise && c.Kind == "daae" && c.WordDrop > 0 {
-			in = WordDrop(ids, c.WordDrop, r)
+		if noise {
+			in = c.Noise(ids, r)
 		}
 		copy(enc[i*L:], in)
 		for j, id := range in {
