@@ -4,12 +4,15 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/corpushunt/corpushunt/datasets/cifar10"
 	"github.com/corpushunt/corpushunt/datasets/cifar10/cifar10test"
 	"github.com/corpushunt/corpushunt/simsearch/display/browsercheck"
 	"github.com/corpushunt/corpushunt/simsearch/index"
+	"github.com/corpushunt/corpushunt/simsearch/ingest"
+	"github.com/corpushunt/corpushunt/simsearch/textae"
 )
 
 func TestCLIIndexTuneQueryEvalAdd(t *testing.T) {
@@ -73,7 +76,7 @@ func TestCLIYelpTextSearch(t *testing.T) {
 	dir := filepath.Join(root, "yelp")
 	os.MkdirAll(filepath.Join(dir, "sentiment"), 0o755)
 	neg := "the food was cold .\nthe waiter was rude .\nterrible service , cold food .\nrude staff and dirty tables .\n"
-	pos := "great food and friendly staff .\nthe waiter was lovely .\nwonderful service , great food .\nfriendly staff and clean tables .\n"
+	pos := "great food and friendly staff .\nthe waiter was lovely .\nwonderful service , great food .\nfriendly staff and clean tables .\ngreat friendly service .\n"
 	for name, body := range map[string]string{
 		"sentiment.dev.0": neg, "sentiment.test.0": neg, "sentiment.dev.1": pos, "sentiment.test.1": pos,
 		"sentiment/1000.neg": "cold food and rude waiter .\n", "sentiment/1000.pos": "great friendly service .\n",
@@ -96,7 +99,7 @@ func TestCLIYelpTextSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ix.Close()
-	if ix.Len() != 16 || rep.Queries != 2 || rep.At(3) < 0.66 {
+	if ix.Len() != 18 || rep.Queries != 2 || rep.At(3) < 0.66 {
 		t.Errorf("yelp index %d items; agreement@3 over %d queries = %.2f, want ≥ 0.66", ix.Len(), rep.Queries, rep.At(3))
 	}
 	// The text autoencoder path: a few steps of the CPU-size DAAE, then index, query, eval.
@@ -111,6 +114,15 @@ func TestCLIYelpTextSearch(t *testing.T) {
 		if code := run(ctx, s); code != 0 {
 			t.Fatalf("corpushunt %v exited %d", s, code)
 		}
+	}
+	// The query "great friendly service ." is in both positive files: training leaves both
+	// copies out (18 sentences, 2 held out, 2 for validation).
+	meta, err := textae.ReadMeta(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.TrainSents != 14 || !slices.Equal(meta.HeldOut, ingest.YelpQueryFiles) {
+		t.Errorf("trained on %d sentences holding out %v; want 14 and the query files", meta.TrainSents, meta.HeldOut)
 	}
 	if code := run(ctx, []string{"train", "yelp", "--data", root, "--batch", "4", "--val", "2", "--out", model}); code == 0 {
 		t.Error("training into an existing model directory succeeded")

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/corpushunt/corpushunt/datasets/yelp"
 	"github.com/corpushunt/corpushunt/simsearch/backend"
@@ -47,6 +48,7 @@ func trainYelp(ctx context.Context, args []string) error {
 	batch := fs.Int("batch", 64, "sentences per step (the paper: 256)")
 	lr := fs.Float64("lr", 0, "Adam learning rate, betas 0.5, 0.999 (0: the preset's: cpu 2e-3, paper 5e-4)")
 	val := fs.Int("val", 1000, "sentences held out for the validation loss and token accuracy")
+	holdOut := fs.String("hold-out", "queries", "files whose sentences are kept out of training: queries (the eval queries, "+strings.Join(ingest.YelpQueryFiles, ",")+"), none, or a comma-separated list")
 	limit := fs.Int("limit", 0, "use at most N sentences (0: all labelled dev/test sentences; labels are not used)")
 	be := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else pure Go)")
 	resume := fs.Bool("resume", false, "continue the model in --out (its size, vocabulary and step), for another --minutes")
@@ -90,6 +92,23 @@ func trainYelp(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	var held []string
+	switch *holdOut {
+	case "none", "":
+	case "queries":
+		held = ingest.YelpQueryFiles
+	default:
+		held = strings.Split(*holdOut, ",")
+	}
+	if len(held) > 0 {
+		h, err := ingest.ReadYelp(c, held, 0)
+		if err != nil {
+			return fmt.Errorf("--hold-out: %w (--hold-out none trains on every sentence)", err)
+		}
+		var n int
+		sents, n = ingest.Without(sents, h)
+		note("held out of training: %d sentences with the texts of %s", n, strings.Join(held, ","))
+	}
 	r := rand.New(rand.NewPCG(1, 3))
 	r.Shuffle(len(sents), func(i, j int) { sents[i], sents[j] = sents[j], sents[i] })
 	if *limit > 0 && *limit < len(sents) {
@@ -132,7 +151,7 @@ func trainYelp(ctx context.Context, args []string) error {
 	var update func(int, int)
 	var finish func()
 	meta, err := textae.Train(ctx, bk, *out, cfg, vocab, trainSet, valSet, textae.TrainOptions{
-		Minutes: *minutes, Epochs: *epochs, Batch: *batch, LR: *lr, Resume: *resume,
+		Minutes: *minutes, Epochs: *epochs, Batch: *batch, LR: *lr, Resume: *resume, HeldOut: held,
 		Progress: func(step int64, done, total int, loss float64) {
 			if update == nil {
 				update, finish = newBar(total, "train", "sent")

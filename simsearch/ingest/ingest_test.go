@@ -7,6 +7,7 @@ import (
 
 	"github.com/corpushunt/corpushunt/datasets/cifar10"
 	"github.com/corpushunt/corpushunt/datasets/cifar10/cifar10test"
+	"github.com/corpushunt/corpushunt/datasets/yelp"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 	"github.com/corpushunt/corpushunt/simsearch/pixels"
 )
@@ -68,4 +69,21 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+func TestWithout(t *testing.T) {
+	s := func(texts ...string) []yelp.Sentence {
+		var out []yelp.Sentence
+		for i, x := range texts {
+			out = append(out, yelp.Sentence{Text: x, Ref: yelp.Ref{File: "f", Line: i + 1}})
+		}
+		return out
+	}
+	kept, n := Without(s("a b .", "c .", "a b .", "d ."), s("a b .", "z ."))
+	if n != 2 || len(kept) != 2 || kept[0].Text != "c ." || kept[1].Text != "d ." || kept[1].Ref.Line != 4 {
+		t.Errorf("Without dropped %d, kept %+v", n, kept)
+	}
+	if kept, n := Without(s("a", "b"), nil); n != 0 || len(kept) != 2 {
+		t.Errorf("nothing held out: dropped %d, kept %d", n, len(kept))
+	}
 }

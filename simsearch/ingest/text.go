@@ -19,7 +19,26 @@ type TextEncoder interface {
 var YelpIndexFiles = []string{"sentiment.dev.0", "sentiment.dev.1", "sentiment.test.0", "sentiment.test.1"}
 
 // YelpQueryFiles are labelled files from the other source repository, used as queries.
+// Their sentences also occur in YelpIndexFiles (both repositories sampled the same Yelp
+// sentences), so a model evaluated with them must be trained Without them.
 var YelpQueryFiles = []string{"sentiment/1000.neg", "sentiment/1000.pos"}
+
+// Without returns the sentences whose text is not the text of any of held, and how many
+// were left out (every copy of a held-out text goes: a query's duplicates in the training
+// data would let a model see it).
+func Without(sents, held []yelp.Sentence) ([]yelp.Sentence, int) {
+	drop := make(map[string]bool, len(held))
+	for _, h := range held {
+		drop[h.Text] = true
+	}
+	out := make([]yelp.Sentence, 0, len(sents))
+	for _, s := range sents {
+		if !drop[s.Text] {
+			out = append(out, s)
+		}
+	}
+	return out, len(sents) - len(out)
+}
 
 // ReadYelp reads the named files of a corpus (at most limit sentences in all; 0: no limit),
 // interleaving nothing: files are read in order.

@@ -170,7 +170,9 @@ type Meta struct {
 	ValNLL        float64   `json:"val_nll"`            // per sentence, held out
 	ValTokenAcc   float64   `json:"val_token_accuracy"` // teacher-forced next-word accuracy
 	SentsPerSec   float64   `json:"sentences_per_sec"`
-	Interrupted   bool      `json:"interrupted,omitempty"`
+	// HeldOut names the files whose sentences were kept out of training (TrainOptions.HeldOut).
+	HeldOut     []string `json:"held_out,omitempty"`
+	Interrupted bool     `json:"interrupted,omitempty"`
 }
 
 // Files of a model directory.
@@ -189,6 +191,9 @@ type TrainOptions struct {
 	LR      float64 // Adam, betas (0.5, 0.999); default the configuration's LR, else 5e-4
 	Seed    uint64  // default 1
 	Resume  bool    // continue the model in dir (its configuration, vocabulary and step)
+	// HeldOut records, in model.json, which files' sentences the caller kept out of the
+	// training set (evaluation queries, say); Train itself does not read them.
+	HeldOut []string
 	// Progress is called after every step; total is -1 when the run ends on time.
 	Progress func(step int64, done, total int, loss float64)
 }
@@ -248,7 +253,7 @@ func Train(ctx context.Context, be backends.Backend, dir string, c Config, vocab
 			return nil, err
 		}
 		meta = &Meta{FormatVersion: 1, Kind: "textae", Config: c, Created: time.Now().UTC(), Backend: be.Name(),
-			TrainSents: len(trainSet), Batch: o.Batch, LR: o.LR}
+			TrainSents: len(trainSet), Batch: o.Batch, LR: o.LR, HeldOut: o.HeldOut}
 	}
 	if len(trainSet) < o.Batch {
 		return nil, fmt.Errorf("textae: %d training sentences, fewer than one batch of %d", len(trainSet), o.Batch)
