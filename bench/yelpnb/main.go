@@ -1,0 +1,89 @@
+// Command yelpnb measures how well a sentence's words predict its Yelp sentiment label when
+// labels are used: a multinomial naive Bayes over word unigrams and bigrams, trained on the
+// labelled dev/test sentences except the eval queries, tested on the queries. It is a
+// reference point for the unsupervised encoders' sentiment agreement (how much of the
+// labels is noise), not part of the product.
+//
+//	go run ./bench/yelpnb [-data DIR]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"os"
+
+	"github.com/corpushunt/corpushunt/datasets/yelp"
+	"github.com/corpushunt/corpushunt/simsearch/ingest"
+)
+
+func main() {
+	data := flag.String("data", "", "data root (default: as corpushunt finds it)")
+	flag.Parse()
+	if err := run(*data); err != nil {
+		fmt.Fprintln(os.Stderr, "yelpnb:", err)
+		os.Exit(1)
+	}
+}
+
+// features are a sentence's distinct unigrams and bigrams.
+func features(toks []string) map[string]bool {
+	f := make(map[string]bool, 2*len(toks))
+	for i, w := range toks {
+		f[w] = true
+		if i > 0 {
+			f[toks[i-1]+" "+w] = true
+		}
+	}
+	return f
+}
+
+func run(data string) error {
+	c, err := yelp.Locate(data)
+	if err != nil {
+		return err
+	}
+	all, err := ingest.ReadYelp(c, ingest.YelpIndexFiles, 0)
+	if err != nil {
+		return err
+	}
+	queries, err := ingest.ReadYelp(c, ingest.YelpQueryFiles, 0)
+	if err != nil {
+		return err
+	}
+	train, held := ingest.Without(all, queries)
+	var count [2]map[string]float64
+	var docs, total [2]float64
+	for l := range count {
+		count[l] = map[string]float64{}
+	}
+	for _, s := range train {
+		for f := range features(s.Tokens()) {
+			count[s.Label][f]++
+			total[s.Label]++
+		}
+		docs[s.Label]++
+	}
+	vocab := map[string]bool{}
+	for l := range count {
+		for f := range count[l] {
+			vocab[f] = true
+		}
+	}
+	v := float64(len(vocab))
+	correct := 0
+	for _, q := range queries {
+		score := math.Log(docs[1] / docs[0])
+		for f := range features(q.Tokens()) {
+			if vocab[f] {
+				score += math.Log((count[1][f]+1)/(total[1]+v)) - math.Log((count[0][f]+1)/(total[0]+v))
+			}
+		}
+		if (score > 0) == (q.Label == 1) {
+			correct++
+		}
+	}
+	fmt.Printf("naive Bayes (unigrams+bigrams) trained on %d labelled sentences (%d copies of queries left out): accuracy on the %d queries %.3f\n",
+		len(train), held, len(queries), float64(correct)/float64(len(queries)))
+	return nil
+}
