@@ -2,9 +2,10 @@
 // labels are used: a multinomial naive Bayes over word unigrams and bigrams, trained on the
 // labelled dev/test sentences except the eval queries, tested on the queries. It is a
 // reference point for the unsupervised encoders' sentiment agreement (how much of the
-// labels is noise), not part of the product.
+// labels is noise), not part of the product. With -probe it also fits a linear classifier
+// to each named index's vectors (see probe).
 //
-//	go run ./bench/yelpnb [-data DIR]
+//	go run ./bench/yelpnb [-data DIR] [-probe INDEXDIR,...]
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strings"
 
 	"github.com/corpushunt/corpushunt/datasets/yelp"
 	"github.com/corpushunt/corpushunt/simsearch/ingest"
@@ -19,8 +21,9 @@ import (
 
 func main() {
 	data := flag.String("data", "", "data root (default: as corpushunt finds it)")
+	probes := flag.String("probe", "", "comma-separated text index directories to fit a linear probe to")
 	flag.Parse()
-	if err := run(*data); err != nil {
+	if err := run(*data, *probes); err != nil {
 		fmt.Fprintln(os.Stderr, "yelpnb:", err)
 		os.Exit(1)
 	}
@@ -38,7 +41,7 @@ func features(toks []string) map[string]bool {
 	return f
 }
 
-func run(data string) error {
+func run(data, probes string) error {
 	c, err := yelp.Locate(data)
 	if err != nil {
 		return err
@@ -85,5 +88,17 @@ func run(data string) error {
 	}
 	fmt.Printf("naive Bayes (unigrams+bigrams) trained on %d labelled sentences (%d copies of queries left out): accuracy on the %d queries %.3f\n",
 		len(train), held, len(queries), float64(correct)/float64(len(queries)))
+	if probes == "" {
+		return nil
+	}
+	queryLabel := make(map[string]int, len(queries))
+	for _, q := range queries {
+		queryLabel[q.Text] = q.Label
+	}
+	for _, dir := range strings.Split(probes, ",") {
+		if err := probe(dir, queryLabel); err != nil {
+			return err
+		}
+	}
 	return nil
 }
