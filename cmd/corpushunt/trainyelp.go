@@ -47,6 +47,7 @@ func trainYelp(ctx context.Context, args []string) error {
 	epochs := fs.Int("epochs", 0, "epochs over the training sentences (0: as many as --minutes allows, 1 when --minutes is 0)")
 	batch := fs.Int("batch", 64, "sentences per step (the paper: 256)")
 	lr := fs.Float64("lr", 0, "Adam learning rate, betas 0.5, 0.999 (0: the preset's: cpu 2e-3, paper 5e-4)")
+	seed := fs.Uint64("seed", 1, "random seed: initial weights, batch order, noise and the validation split")
 	val := fs.Int("val", 1000, "sentences held out for the validation loss and token accuracy")
 	holdOut := fs.String("hold-out", "queries", "files whose sentences are kept out of training: queries (the eval queries, "+strings.Join(ingest.YelpQueryFiles, ",")+"), none, or a comma-separated list")
 	limit := fs.Int("limit", 0, "use at most N sentences (0: all labelled dev/test sentences; labels are not used)")
@@ -109,7 +110,7 @@ func trainYelp(ctx context.Context, args []string) error {
 		sents, n = ingest.Without(sents, h)
 		note("held out of training: %d sentences with the texts of %s", n, strings.Join(held, ","))
 	}
-	r := rand.New(rand.NewPCG(1, 3))
+	r := rand.New(rand.NewPCG(*seed, 3))
 	r.Shuffle(len(sents), func(i, j int) { sents[i], sents[j] = sents[j], sents[i] })
 	if *limit > 0 && *limit < len(sents) {
 		sents = sents[:*limit]
@@ -151,7 +152,7 @@ func trainYelp(ctx context.Context, args []string) error {
 	var update func(int, int)
 	var finish func()
 	meta, err := textae.Train(ctx, bk, *out, cfg, vocab, trainSet, valSet, textae.TrainOptions{
-		Minutes: *minutes, Epochs: *epochs, Batch: *batch, LR: *lr, Resume: *resume, HeldOut: held,
+		Minutes: *minutes, Epochs: *epochs, Batch: *batch, LR: *lr, Resume: *resume, HeldOut: held, Seed: *seed,
 		Progress: func(step int64, done, total int, loss float64) {
 			if update == nil {
 				update, finish = newBar(total, "train", "sent")

@@ -71,7 +71,7 @@ func TestNoise(t *testing.T) {
 func TestConfigNoise(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	ids := []int32{10, 11, 12, 13, 14, 15, 16, 17, 18, 19}
-	none, _ := CPU().WordDrop(0).Done()
+	none, _ := CPU().WordDrop(0).Shuffle(0).Done()
 	if got := none.Noise(ids, r); !reflect.DeepEqual(got, ids) {
 		t.Errorf("no noise configured, got %v", got)
 	}
@@ -79,7 +79,7 @@ func TestConfigNoise(t *testing.T) {
 	if got := ae.Noise(ids, r); !reflect.DeepEqual(got, ids) {
 		t.Errorf("kind ae is not denoising, got %v", got)
 	}
-	blank, _ := CPU().WordDrop(0).Blank(0.5).Done()
+	blank, _ := CPU().WordDrop(0).Shuffle(0).Blank(0.5).Done()
 	blanks := 0
 	for i := 0; i < 200; i++ {
 		got := blank.Noise(ids, r)
