@@ -119,19 +119,22 @@ func queryTokens(text string) ([]string, error) {
 
 // evalYelp scores sentiment agreement@k for labelled query files against a text index,
 // leaving out hits whose text equals the query (the two source repositories overlap).
-func evalYelp(ctx context.Context, data, dir, files string, ks []int, limit int) (*eval.Report, *index.Index, error) {
+func evalYelp(ctx context.Context, data, dir, files string, ks []int, limit int) (_ *eval.Report, _ *index.Index, err error) {
 	ix, err := index.Open(dir)
 	if err != nil {
 		return nil, nil, err
 	}
+	defer func() {
+		if err != nil {
+			ix.Close()
+		}
+	}()
 	enc, err := textEncoderForIndex(ix)
 	if err != nil {
-		ix.Close()
 		return nil, nil, err
 	}
 	c, err := yelp.Locate(data)
 	if err != nil {
-		ix.Close()
 		return nil, nil, err
 	}
 	names := ingest.YelpQueryFiles
@@ -140,7 +143,6 @@ func evalYelp(ctx context.Context, data, dir, files string, ks []int, limit int)
 	}
 	sents, err := ingest.ReadYelp(c, names, 0)
 	if err != nil {
-		ix.Close()
 		return nil, nil, err
 	}
 	if limit > 0 && limit < len(sents) {
@@ -157,21 +159,21 @@ func evalYelp(ctx context.Context, data, dir, files string, ks []int, limit int)
 	for i, s := range sents {
 		toks[i], labels[i] = s.Tokens(), s.Label
 		if s.Label == yelp.NoLabel {
-			ix.Close()
 			return nil, nil, fmt.Errorf("%s has no sentiment label: pick labelled query files", s.Ref.File)
 		}
 	}
 	q, err := enc.EncodeTokens(ctx, toks)
 	if err != nil {
-		ix.Close()
 		return nil, nil, err
 	}
 	hits, err := eval.SearchExcept(ctx, ix, q, ix.Dim(), slices.Max(ks), index.SearchOptions{},
 		func(i int, h index.Hit) bool { return h.Item.Text == sents[i].Text })
 	if err != nil {
-		ix.Close()
 		return nil, nil, err
 	}
 	rep, err := eval.Precision(labels, hits, ks)
-	return rep, ix, err
+	if err != nil {
+		return nil, nil, err
+	}
+	return rep, ix, nil
 }
