@@ -40,13 +40,23 @@ func cmdIndex(ctx context.Context, args []string) error {
 	batch := fs.Int("batch", 512, "images encoded per batch")
 	tune := fs.Bool("tune", false, "tune nprobe (IVF) right after building")
 	skipBad := fs.Bool("skip-bad", false, "cifar10: skip malformed records (bad label byte, bad PNG) and report how many, instead of failing")
-	out := fs.String("out", "", "index directory to write (required)")
+	out := fs.String("out", "", "index directory to write (required): new, empty, or an index to replace")
+	into := fs.Bool("into-existing", false, "allow --out to be a folder that holds other files (they are never touched)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := required(fs, "out"); err != nil {
 		return err
 	}
+	// The writer's lock first: a busy or unsuitable folder is refused before any work.
+	lk, err := index.Lock(*out, index.LockOptions{AllowNonEmpty: *into})
+	if err != nil {
+		if errors.Is(err, index.ErrNotIndexDir) {
+			return fmt.Errorf("--out: %w (--into-existing)", err)
+		}
+		return fmt.Errorf("--out: %w", err)
+	}
+	defer lk.Close()
 	m, err := index.ParseMetric(*metric)
 	if err != nil {
 		return err
@@ -127,7 +137,7 @@ func cmdAdd(ctx context.Context, args []string) error {
 	if err := required(fs, "index"); err != nil {
 		return err
 	}
-	ix, err := index.Open(*dir)
+	ix, err := index.OpenWriter(*dir)
 	if err != nil {
 		return err
 	}
@@ -278,7 +288,7 @@ func cmdTune(ctx context.Context, args []string) error {
 	if err := required(fs, "index"); err != nil {
 		return err
 	}
-	ix, err := index.Open(*dir)
+	ix, err := index.OpenWriter(*dir)
 	if err != nil {
 		return err
 	}

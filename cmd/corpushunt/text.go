@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -19,9 +17,6 @@ import (
 
 // maxQueryTokens bounds typed queries; longer ones are truncated with a note.
 const maxQueryTokens = 50
-
-// bowFile is where a bag-of-words index keeps its fitted encoder.
-const bowFile = "encoder-bow.json"
 
 // indexYelp builds a text index with the bag-of-words encoder.
 func indexYelp(ctx context.Context, data, encName string, dim, limit int, factory string, m index.Metric, out string) (*index.Index, error) {
@@ -51,29 +46,23 @@ func indexYelp(ctx context.Context, data, encName string, dim, limit int, factor
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return nil, err
-	}
-	encPath, _ := filepath.Abs(filepath.Join(out, bowFile))
-	if err := enc.Save(encPath); err != nil {
-		return nil, err
-	}
 	update, finish := newBar(len(sents), "encode+index yelp", "sent")
-	ix, err := ingest.Texts(ctx, sents, &savedBOW{enc, encPath}, ingest.Options{Factory: factory, Metric: m, Progress: update})
+	ix, err := ingest.Texts(ctx, sents, enc, ingest.Options{Factory: factory, Metric: m, Progress: update})
 	finish()
-	return ix, err
-}
-
-// savedBOW records the fitted encoder's file in the index manifest.
-type savedBOW struct {
-	*bow.Encoder
-	path string
-}
-
-func (s *savedBOW) Info() index.EncoderInfo {
-	info := s.Encoder.Info()
-	info.Model = s.path
-	return info
+	if err != nil {
+		return nil, err
+	}
+	// The fitted vocabulary belongs to the index generation: saved with it, checksummed,
+	// inside the index folder.
+	b, err := enc.Marshal()
+	if err == nil {
+		err = ix.SetAsset(bow.AssetName, b)
+	}
+	if err != nil {
+		ix.Close()
+		return nil, err
+	}
+	return ix, nil
 }
 
 // textEncoderForIndex rebuilds the text encoder recorded in a manifest.
@@ -85,11 +74,20 @@ func textEncoderForIndex(ix *index.Index) (ingest.TextEncoder, error) {
 	if info.Name != bow.Name {
 		return nil, fmt.Errorf("index was built with encoder %q, which does not encode text", info.Name)
 	}
-	enc, err := bow.Load(info.Model)
-	if err != nil {
+	b, err := ix.Asset(bow.AssetName)
+	if err == nil {
+		enc, err := bow.Parse(b)
+		if err != nil {
+			return nil, fmt.Errorf("%w: bag-of-words encoder: %v", index.ErrCorrupt, err)
+		}
+		return enc, nil
+	}
+	if info.Model == "" {
 		return nil, err
 	}
-	return &savedBOW{enc, info.Model}, nil
+	// Indexes of format 1 referred to the encoder by path, unchecked.
+	note("note: this index refers to its bag-of-words encoder by path (%s), unverified; re-index to make it self-contained", info.Model)
+	return bow.Load(info.Model)
 }
 
 func loadTextModel(dir string) (*textae.Encoder, error) {

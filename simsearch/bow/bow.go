@@ -118,7 +118,7 @@ func (e *Encoder) EncodeTokens(_ context.Context, sentences [][]string) ([]float
 
 // Save writes the encoder as JSON, atomically.
 func (e *Encoder) Save(path string) error {
-	b, err := json.Marshal(e)
+	b, err := e.Marshal()
 	if err != nil {
 		return err
 	}
@@ -137,18 +137,45 @@ func (e *Encoder) Save(path string) error {
 	return os.Rename(tmp.Name(), path)
 }
 
+// AssetName is the name under which an index keeps its fitted bag-of-words encoder
+// (index.Index.SetAsset): the vocabulary travels, checksummed, with each generation.
+const AssetName = "bow.json"
+
+// Marshal returns the encoder as JSON, as Save writes it and Parse reads it.
+func (e *Encoder) Marshal() ([]byte, error) { return json.Marshal(e) }
+
 // Load reads an encoder written by Save.
 func Load(path string) (*Encoder, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("bow: %w", err)
 	}
-	var e Encoder
-	if err := json.Unmarshal(b, &e); err != nil {
+	e, err := Parse(b)
+	if err != nil {
 		return nil, fmt.Errorf("bow: %s: %w", path, err)
 	}
-	if e.D < 1 || e.Docs < 1 {
-		return nil, fmt.Errorf("bow: %s: dimension %d, %d documents", path, e.D, e.Docs)
+	return e, nil
+}
+
+// MaxDim bounds the dimension a saved encoder may declare.
+const MaxDim = 1 << 16
+
+// Parse reads an encoder from JSON, checking every field.
+func Parse(b []byte) (*Encoder, error) {
+	var e Encoder
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, err
+	}
+	if e.D < 1 || e.D > MaxDim {
+		return nil, fmt.Errorf("dimension %d outside 1..%d", e.D, MaxDim)
+	}
+	if e.Docs < 1 {
+		return nil, fmt.Errorf("%d documents, want at least 1", e.Docs)
+	}
+	for w, n := range e.DF {
+		if n < 1 || n > e.Docs {
+			return nil, fmt.Errorf("word %q: document frequency %d outside 1..%d", w, n, e.Docs)
+		}
 	}
 	return &e, nil
 }

@@ -18,6 +18,11 @@ var (
 	ErrNewerFormat = errors.New("index written by a newer corpushunt")
 	ErrNoItem      = errors.New("no such item")
 	ErrMetric      = errors.New("unknown metric")
+	ErrNotIndex    = errors.New("not an index directory")
+	ErrNotIndexDir = errors.New("folder is not empty")
+	ErrBusy        = errors.New("index busy")
+	ErrConflict    = errors.New("index changed on disk by another writer")
+	ErrNoAsset     = errors.New("index has no such asset")
 )
 
 // VectorError says which vector and which component is bad (NaN or ±Inf).

@@ -80,7 +80,10 @@ type Index struct {
 	vectors store
 	tuning  []TunePoint
 	created time.Time
-	gen     int // generation of the files on disk (0: never saved)
+	gen     int    // generation of the files on disk (0: never saved)
+	dir     string // absolute folder it was opened from or last saved to
+	assets  map[string][]byte
+	lock    *DirLock // held by OpenWriter until Close
 }
 
 // New creates an empty index.
@@ -138,6 +141,8 @@ func (ix *Index) Close() error {
 		ix.ps.Delete()
 		ix.ps = nil
 	}
+	ix.lock.Close()
+	ix.lock = nil
 	return ix.vectors.close()
 }
 

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -302,13 +303,14 @@ func TestSaveOpenRoundTripAndIncremental(t *testing.T) {
 	if err != nil || hits[0].ID != 2999 {
 		t.Errorf("added row not found: %v %v", hits, err)
 	}
+	var names []string
 	ents, _ := os.ReadDir(dir)
-	if len(ents) != 4 {
-		var names []string
-		for _, e := range ents {
-			names = append(names, e.Name())
-		}
-		t.Errorf("dir holds %v, want the manifest and one generation of 3 files", names)
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	want := []string{LockName, "index-1.faiss", "index-2.faiss", "items-1.jsonl", "items-2.jsonl", ManifestName, "vectors-1.f32", "vectors-2.f32"}
+	if !slices.Equal(names, want) {
+		t.Errorf("dir holds %v, want %v: the manifest, its generation and the previous one (kept for readers), and the lock", names, want)
 	}
 }
 
@@ -372,8 +374,11 @@ func TestCorruptAndInterrupted(t *testing.T) {
 			t.Fatalf("save with cancelled ctx: %v", err)
 		}
 		ix.Close()
-		// A crash mid-write leaves a partial next-generation file behind.
-		os.WriteFile(filepath.Join(dir, "index-2.faiss.tmp"), []byte("partial"), 0o644)
+		// A crash mid-write leaves a partial next-generation file behind, named in the
+		// journal; a user's file of a similar name sits beside it.
+		os.WriteFile(filepath.Join(dir, "index-2.faiss"), []byte("partial"), 0o644)
+		os.WriteFile(filepath.Join(dir, journalName), []byte("index-2.faiss\n"), 0o644)
+		os.WriteFile(filepath.Join(dir, "index-2.faiss.tmp"), []byte("mine"), 0o644)
 		re, err := Open(dir)
 		if err != nil {
 			t.Fatal(err)
@@ -385,8 +390,11 @@ func TestCorruptAndInterrupted(t *testing.T) {
 			t.Fatal(err)
 		}
 		re.Close()
-		if _, err := os.Stat(filepath.Join(dir, "index-2.faiss.tmp")); !os.IsNotExist(err) {
-			t.Error("stale temp file not cleaned by the next save")
+		if b, err := os.ReadFile(filepath.Join(dir, "index-2.faiss")); err == nil && string(b) == "partial" {
+			t.Error("partial file of the interrupted save not cleaned by the next save")
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, "index-2.faiss.tmp")); err != nil || string(b) != "mine" {
+			t.Errorf("a file no save created was touched: %q, %v", b, err)
 		}
 	})
 }

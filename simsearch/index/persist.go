@@ -2,6 +2,7 @@ package index
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,21 +10,29 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	faiss "github.com/DataIntelligenceCrew/go-faiss"
 )
 
-// FormatVersion is the index directory format this package writes. Open refuses newer
-// ones with ErrNewerFormat.
-const FormatVersion = 1
+// FormatVersion is the index directory format this package writes. Open reads it and
+// the versions before it, and refuses newer ones with ErrNewerFormat. Version 2 added the
+// previous generation's file list, assets and file names that never collide with a
+// user's files.
+const FormatVersion = 2
 
 // ManifestName is the file that commits an index directory.
 const ManifestName = "manifest.json"
+
+// maxAssetSize bounds one asset file (an encoder's vocabulary, say): they are read whole.
+const maxAssetSize = 512 << 20
 
 // FileSum records one data file of an index directory.
 type FileSum struct {
@@ -45,51 +54,188 @@ type Manifest struct {
 	Created       time.Time          `json:"created"`
 	Saved         time.Time          `json:"saved"`
 	Tuning        []TunePoint        `json:"tuning,omitempty"`
-	Files         map[string]FileSum `json:"files"` // "index", "items", "vectors"
+	Files         map[string]FileSum `json:"files"` // "index", "items", "vectors", "asset:NAME"
+	// Previous lists the files of the generation before this one. They are kept until
+	// the next save, so a reader that opened the previous manifest can finish.
+	Previous []string `json:"previous,omitempty"`
 }
 
-var saveMu sync.Mutex // one Save at a time per process: generations must not collide
+// assetRole is the Files key of an asset.
+func assetRole(name string) string { return "asset:" + name }
 
-// ReadManifest reads and checks the manifest of an index directory.
+// ReadManifest reads and checks the manifest of an index directory: every field is
+// validated, and every file name must name a file inside dir.
 func ReadManifest(dir string) (*Manifest, error) {
 	p := filepath.Join(dir, ManifestName)
 	b, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%s: not an index directory (no %s)", dir, ManifestName)
+		return nil, fmt.Errorf("%w: %s: no %s", ErrNotIndex, dir, ManifestName)
 	}
 	if err != nil {
 		return nil, err
 	}
+	return parseManifest(p, b)
+}
+
+func parseManifest(p string, b []byte) (*Manifest, error) {
 	var m Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, p, err)
 	}
 	if m.FormatVersion > FormatVersion {
 		return nil, fmt.Errorf("%w: %s has format version %d, this build reads up to %d: upgrade corpushunt", ErrNewerFormat, p, m.FormatVersion, FormatVersion)
 	}
-	if m.FormatVersion < 1 || m.Dim < 1 || m.Count < 0 {
-		return nil, fmt.Errorf("%w: %s: format %d, dim %d, count %d", ErrCorrupt, p, m.FormatVersion, m.Dim, m.Count)
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: %s: %s", ErrCorrupt, p, fmt.Sprintf(format, a...))
+	}
+	switch {
+	case m.FormatVersion < 1:
+		return nil, bad("format_version %d", m.FormatVersion)
+	case m.Dim < 1 || m.Dim > MaxDim:
+		return nil, bad("dim %d outside 1..%d", m.Dim, MaxDim)
+	case m.Count < 0:
+		return nil, bad("count %d", m.Count)
+	case m.Generation < 0:
+		return nil, bad("generation %d", m.Generation)
+	}
+	if _, err := ParseMetric(string(m.Metric)); err != nil || string(m.Metric) != strings.ToLower(string(m.Metric)) {
+		return nil, bad("metric %q (want l2, ip or cos)", m.Metric)
+	}
+	if m.Metric != L2 && m.Metric != IP && m.Metric != Cosine {
+		m.Metric, _ = ParseMetric(string(m.Metric))
+	}
+	nlist := nlistOf(m.Factory)
+	switch {
+	case strings.TrimSpace(m.Factory) == "":
+		return nil, bad("no factory")
+	case nlist > 0 && (m.Nprobe < 1 || m.Nprobe > nlist):
+		return nil, bad("nprobe %d outside 1..%d for %s", m.Nprobe, nlist, m.Factory)
+	case nlist == 0 && m.Nprobe != 0:
+		return nil, bad("nprobe %d given for %s, which has no IVF lists", m.Nprobe, m.Factory)
 	}
 	for _, role := range []string{"index", "items", "vectors"} {
 		if _, ok := m.Files[role]; !ok {
-			return nil, fmt.Errorf("%w: %s lists no %s file", ErrCorrupt, p, role)
+			return nil, bad("lists no %s file", role)
+		}
+	}
+	for role, f := range m.Files {
+		if err := checkFileName(f.Name); err != nil {
+			return nil, bad("%s file: %v", role, err)
+		}
+		if role != "index" && role != "items" && role != "vectors" {
+			name, ok := strings.CutPrefix(role, "asset:")
+			if !ok || checkAssetName(name) != nil {
+				return nil, bad("unknown file role %q", role)
+			}
+		}
+		if f.Size < 0 || len(f.SHA256) != 64 {
+			return nil, bad("%s file %s: size %d, sha256 %q", role, f.Name, f.Size, f.SHA256)
+		}
+	}
+	for _, n := range m.Previous {
+		if err := checkFileName(n); err != nil {
+			return nil, bad("previous file: %v", err)
 		}
 	}
 	return &m, nil
 }
 
-// Save writes the index to dir atomically (see the package documentation). Cancelling ctx
-// before the manifest is replaced leaves the previous index in dir untouched.
-func (ix *Index) Save(ctx context.Context, dir string) error {
-	saveMu.Lock()
-	defer saveMu.Unlock()
+// MaxDim bounds the vector dimension an index may declare.
+const MaxDim = 1 << 16
+
+// checkFileName confines a manifest's file names to the index folder.
+func checkFileName(n string) error {
+	if n == "" || n == "." || n == ".." || strings.ContainsAny(n, "/\\\x00") || n != filepath.Base(n) ||
+		n == ManifestName || n == LockName || n == journalName {
+		return fmt.Errorf("file name %q is not a plain name inside the index folder", n)
+	}
+	return nil
+}
+
+// checkAssetName accepts short lower-case names with an extension, e.g. "bow.json".
+func checkAssetName(n string) error {
+	if len(n) == 0 || len(n) > 64 {
+		return fmt.Errorf("asset name %q: 1 to 64 characters", n)
+	}
+	for i, r := range n {
+		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || (i > 0 && (r == '-' || r == '_' || r == '.'))
+		if !ok {
+			return fmt.Errorf("asset name %q: use a-z, 0-9, '-', '_' and '.'", n)
+		}
+	}
+	return nil
+}
+
+// SetAsset attaches a file the index needs to answer queries (an encoder's vocabulary or
+// parameters). Assets are saved with each generation, checksummed and verified on Open,
+// so an index folder is self-contained: copy it anywhere and it answers the same way.
+func (ix *Index) SetAsset(name string, data []byte) error {
+	if err := checkAssetName(name); err != nil {
+		return err
+	}
+	if len(data) > maxAssetSize {
+		return fmt.Errorf("asset %s: %d bytes, at most %d", name, len(data), maxAssetSize)
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.assets == nil {
+		ix.assets = map[string][]byte{}
+	}
+	ix.assets[name] = slices.Clone(data)
+	return nil
+}
+
+// Asset returns an attached file, or ErrNoAsset.
+func (ix *Index) Asset(name string) ([]byte, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("save: %w", err)
+	b, ok := ix.assets[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrNoAsset, name)
 	}
+	return b, nil
+}
+
+// Save writes the index to dir atomically (see the package documentation). Cancelling ctx
+// before the manifest is replaced leaves the previous index in dir untouched.
+//
+// Save takes the directory's writer lock (see Lock) unless this process already holds
+// it, and fails with ErrBusy when another writer does. It refuses a folder that holds
+// files but no index (ErrNotIndexDir) unless the lock was taken with AllowNonEmpty, and
+// an index that another writer changed since ix was opened from it (ErrConflict). It
+// deletes only files that a manifest of this index listed or that a save created.
+func (ix *Index) Save(ctx context.Context, dir string) error {
+	lk := heldLock(dir)
+	if lk == nil {
+		var err error
+		if lk, err = Lock(dir, LockOptions{}); err != nil {
+			return fmt.Errorf("save: %w", err)
+		}
+		defer lk.Close()
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	abs := lk.dir
+	old, err := ReadManifest(abs)
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrNotIndex):
+		old = nil
+	default:
+		return fmt.Errorf("save: %w; refusing to replace it: remove %s or choose another folder", err, filepath.Join(dir, ManifestName))
+	}
+	if old != nil && ix.dir == abs && old.Generation != ix.gen {
+		return fmt.Errorf("save %s: %w: generation %d on disk, %d when opened; open it again and redo the change", dir, ErrConflict, old.Generation, ix.gen)
+	}
+	j := &journal{dir: abs}
+	j.recover(old)
+
 	gen := ix.gen + 1
-	if old, err := ReadManifest(dir); err == nil && old.Generation >= gen {
+	if old != nil && old.Generation >= gen {
 		gen = old.Generation + 1
 	}
 	m := Manifest{
@@ -97,40 +243,39 @@ func (ix *Index) Save(ctx context.Context, dir string) error {
 		Factory: ix.cfg.Factory, Nprobe: ix.nprobe, Count: len(ix.items), Encoder: ix.cfg.Encoder,
 		Created: ix.created, Saved: time.Now().UTC(), Tuning: ix.tuning, Files: map[string]FileSum{},
 	}
-	var written []string
-	cleanup := func() {
-		for _, p := range written {
-			os.Remove(p)
+	if old != nil {
+		for _, f := range old.Files {
+			m.Previous = append(m.Previous, f.Name)
 		}
+		slices.Sort(m.Previous)
 	}
-	step := func(role, name string, write func(path string) error) error {
+	step := func(role, stem, ext string, write func(path string) error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		final := filepath.Join(dir, name)
-		tmp := final + ".tmp"
-		written = append(written, tmp, final)
-		if err := write(tmp); err != nil {
-			return fmt.Errorf("save %s: %w", final, err)
-		}
-		sum, size, err := hashFile(tmp)
+		name, err := j.create(fmt.Sprintf("%s-%d", stem, gen), ext)
 		if err != nil {
-			return fmt.Errorf("save %s: %w", final, err)
-		}
-		if err := os.Rename(tmp, final); err != nil {
 			return fmt.Errorf("save: %w", err)
+		}
+		p := filepath.Join(abs, name)
+		if err := write(p); err != nil {
+			return fmt.Errorf("save %s: %w", p, err)
+		}
+		sum, size, err := hashFile(p)
+		if err != nil {
+			return fmt.Errorf("save %s: %w", p, err)
 		}
 		m.Files[role] = FileSum{Name: name, Size: size, SHA256: sum}
 		return nil
 	}
-	err := step("index", fmt.Sprintf("index-%d.faiss", gen), func(p string) error {
+	err = step("index", "index", ".faiss", func(p string) error {
 		if err := faiss.WriteIndex(ix.fx, p); err != nil {
 			return fmt.Errorf("faiss write_index: %v", err)
 		}
 		return syncFile(p)
 	})
 	if err == nil {
-		err = step("items", fmt.Sprintf("items-%d.jsonl", gen), func(p string) error {
+		err = step("items", "items", ".jsonl", func(p string) error {
 			return writeFile(p, func(w io.Writer) error {
 				enc := json.NewEncoder(w)
 				for i := range ix.items {
@@ -143,7 +288,7 @@ func (ix *Index) Save(ctx context.Context, dir string) error {
 		})
 	}
 	if err == nil {
-		err = step("vectors", fmt.Sprintf("vectors-%d.f32", gen), func(p string) error {
+		err = step("vectors", "vectors", ".f32", func(p string) error {
 			return writeFile(p, func(w io.Writer) error {
 				return ix.vectors.each(func(chunk []float32) error {
 					_, err := w.Write(bytesOf(chunk))
@@ -152,56 +297,170 @@ func (ix *Index) Save(ctx context.Context, dir string) error {
 			})
 		})
 	}
+	for _, name := range slices.Sorted(maps.Keys(ix.assets)) {
+		if err != nil {
+			break
+		}
+		ext := filepath.Ext(name)
+		data := ix.assets[name]
+		err = step(assetRole(name), "asset-"+strings.TrimSuffix(name, ext), ext, func(p string) error {
+			return writeFile(p, func(w io.Writer) error { _, err := w.Write(data); return err })
+		})
+	}
+	var tmp string
 	if err == nil {
 		err = ctx.Err()
 	}
 	if err == nil {
-		err = writeFile(filepath.Join(dir, ManifestName+".tmp"), func(w io.Writer) error {
-			enc := json.NewEncoder(w)
-			enc.SetIndent("", "  ")
-			return enc.Encode(&m)
-		})
-		written = append(written, filepath.Join(dir, ManifestName+".tmp"))
+		if tmp, err = j.create(fmt.Sprintf(".manifest-%d", gen), ".tmp"); err == nil {
+			err = writeFile(filepath.Join(abs, tmp), func(w io.Writer) error {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(&m)
+			})
+		}
 	}
 	if err == nil {
 		// The commit point.
-		err = os.Rename(filepath.Join(dir, ManifestName+".tmp"), filepath.Join(dir, ManifestName))
+		err = os.Rename(filepath.Join(abs, tmp), filepath.Join(abs, ManifestName))
 	}
 	if err != nil {
-		cleanup()
+		j.abort()
 		return err
 	}
-	syncDir(dir)
-	ix.gen = gen
-	removeStale(dir, m)
+	syncDir(abs)
+	ix.gen, ix.dir = gen, abs
+	// The generation before the previous one is no longer needed by any reader.
+	if old != nil {
+		keep := map[string]bool{}
+		for _, f := range m.Files {
+			keep[f.Name] = true
+		}
+		for _, n := range m.Previous {
+			keep[n] = true
+		}
+		for _, n := range old.Previous {
+			if !keep[n] {
+				os.Remove(filepath.Join(abs, n))
+			}
+		}
+	}
+	j.done()
 	return nil
 }
 
-// removeStale deletes data files of other generations and leftover temp files.
-func removeStale(dir string, m Manifest) {
-	keep := map[string]bool{ManifestName: true}
-	for _, f := range m.Files {
-		keep[f.Name] = true
-	}
-	ents, _ := os.ReadDir(dir)
-	for _, e := range ents {
-		n := e.Name()
-		if keep[n] || e.IsDir() {
-			continue
-		}
-		if strings.HasSuffix(n, ".tmp") || strings.HasPrefix(n, "index-") || strings.HasPrefix(n, "items-") || strings.HasPrefix(n, "vectors-") {
-			os.Remove(filepath.Join(dir, n))
-		}
-	}
+// journal records the files a save creates before it creates them, so that a save that
+// dies half way can be cleaned up by the next one, and nothing else ever is.
+type journal struct {
+	dir     string
+	created []string
 }
 
-// Open loads an index directory, verifying checksums, sizes and dimensions first.
+// recover removes the files an earlier, unfinished save created (listed in the journal
+// and in no manifest). Called with the lock held.
+func (j *journal) recover(m *Manifest) {
+	b, err := os.ReadFile(filepath.Join(j.dir, journalName))
+	if err != nil {
+		return
+	}
+	keep := map[string]bool{}
+	if m != nil {
+		for _, f := range m.Files {
+			keep[f.Name] = true
+		}
+		for _, n := range m.Previous {
+			keep[n] = true
+		}
+	}
+	for _, n := range strings.Split(string(b), "\n") {
+		if checkFileName(n) == nil && !keep[n] {
+			os.Remove(filepath.Join(j.dir, n))
+		}
+	}
+	os.Remove(filepath.Join(j.dir, journalName))
+}
+
+// create picks a name stem+ext (stem+"-N"+ext when that is taken), records it in the
+// journal and creates it empty, exclusively: an existing file is never reused.
+func (j *journal) create(stem, ext string) (string, error) {
+	for try := 0; try < 100; try++ {
+		name := stem + ext
+		if try > 0 {
+			name = fmt.Sprintf("%s-%d%s", stem, rand.IntN(1_000_000), ext)
+		}
+		if _, err := os.Lstat(filepath.Join(j.dir, name)); err == nil {
+			continue
+		}
+		if err := j.append(name); err != nil {
+			return "", err
+		}
+		f, err := os.OpenFile(filepath.Join(j.dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		f.Close()
+		j.created = append(j.created, name)
+		return name, nil
+	}
+	return "", fmt.Errorf("no free file name for %s%s in %s", stem, ext, j.dir)
+}
+
+func (j *journal) append(name string) error {
+	f, err := os.OpenFile(filepath.Join(j.dir, journalName), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(name + "\n"); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// abort removes what this save created.
+func (j *journal) abort() {
+	for _, n := range j.created {
+		os.Remove(filepath.Join(j.dir, n))
+	}
+	os.Remove(filepath.Join(j.dir, journalName))
+}
+
+// done forgets the journal once the save committed.
+func (j *journal) done() { os.Remove(filepath.Join(j.dir, journalName)) }
+
+// Open loads an index directory, verifying every field of its manifest, the checksums
+// and sizes of its files, and that the FAISS file agrees with the manifest (dimension,
+// count, metric). A save that commits while Open reads is retried once: the previous
+// generation's files stay until the save after that.
 func Open(dir string) (*Index, error) {
+	ix, gen, err := open(dir)
+	if err != nil && gen >= 0 && (errors.Is(err, ErrCorrupt) || errors.Is(err, os.ErrNotExist)) {
+		if m, err2 := ReadManifest(dir); err2 == nil && m.Generation != gen {
+			ix, _, err = open(dir)
+		}
+	}
+	return ix, err
+}
+
+// open returns the generation it read (-1 if none) with any error.
+func open(dir string) (*Index, int, error) {
 	m, err := ReadManifest(dir)
 	if err != nil {
-		return nil, err
+		return nil, -1, err
 	}
-	for _, role := range []string{"index", "items", "vectors"} {
+	ix, err := load(dir, m)
+	return ix, m.Generation, err
+}
+
+func load(dir string, m *Manifest) (*Index, error) {
+	for _, role := range slices.Sorted(maps.Keys(m.Files)) {
 		f := m.Files[role]
 		p := filepath.Join(dir, f.Name)
 		sum, size, err := hashFile(p)
@@ -215,6 +474,22 @@ func Open(dir string) (*Index, error) {
 			return nil, fmt.Errorf("%w: %s fails its checksum (sha256 %s, manifest says %s)", ErrCorrupt, p, sum[:12], f.SHA256[:min(12, len(f.SHA256))])
 		}
 	}
+	assets := map[string][]byte{}
+	for role, f := range m.Files {
+		if name, ok := strings.CutPrefix(role, "asset:"); ok {
+			if f.Size > maxAssetSize {
+				return nil, fmt.Errorf("%w: asset %s is %d bytes, at most %d", ErrCorrupt, f.Name, f.Size, maxAssetSize)
+			}
+			b, err := os.ReadFile(filepath.Join(dir, f.Name))
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+			}
+			if s := sha256.Sum256(b); hex.EncodeToString(s[:]) != f.SHA256 {
+				return nil, fmt.Errorf("%w: %s changed while it was read", ErrCorrupt, f.Name)
+			}
+			assets[name] = b
+		}
+	}
 	items, err := readItems(filepath.Join(dir, m.Files["items"].Name))
 	if err != nil {
 		return nil, err
@@ -222,30 +497,73 @@ func Open(dir string) (*Index, error) {
 	if len(items) != m.Count {
 		return nil, fmt.Errorf("%w: %d items, manifest count %d", ErrCorrupt, len(items), m.Count)
 	}
+	// The vectors file's size is checked against the manifest before FAISS reads anything
+	// (a FAISS file whose header asks for a huge allocation is refused by its checksum
+	// above, and by this size bound for the raw vectors).
 	ip := filepath.Join(dir, m.Files["index"].Name)
 	fx, err := faiss.ReadIndex(ip, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%w: faiss read_index %s: %v", ErrCorrupt, ip, err)
 	}
-	if fx.D() != m.Dim || fx.Ntotal() != int64(m.Count) {
+	d, n, mt := fx.D(), fx.Ntotal(), fx.MetricType()
+	if d != m.Dim || n != int64(m.Count) {
 		fx.Delete()
-		return nil, fmt.Errorf("%w: %s holds %d vectors of dimension %d, manifest says %d of dimension %d", ErrDimension, ip, fx.Ntotal(), fx.D(), m.Count, m.Dim)
+		return nil, fmt.Errorf("%w: %s holds %d vectors of dimension %d; manifest says %d of dimension %d", ErrDimension, ip, n, d, m.Count, m.Dim)
+	}
+	if mt != m.Metric.faiss() {
+		fx.Delete()
+		return nil, fmt.Errorf("%w: %s uses the FAISS metric %s; manifest says metric %s", ErrCorrupt, ip, faissMetricName(mt), m.Metric)
 	}
 	ix := &Index{
 		fx: fx, cfg: Config{Dim: m.Dim, Metric: m.Metric, Factory: m.Factory, Encoder: m.Encoder},
 		nlist: nlistOf(m.Factory), nprobe: m.Nprobe, items: items, tuning: m.Tuning,
-		created: m.Created, gen: m.Generation,
+		created: m.Created, gen: m.Generation, assets: assets,
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		ix.dir = abs
 	}
 	ix.vectors.dim = m.Dim
 	if err := ix.vectors.mapFile(filepath.Join(dir, m.Files["vectors"].Name), m.Count); err != nil {
 		fx.Delete()
 		return nil, err
 	}
+	if m.Metric == Cosine {
+		// Cosine indexes store unit vectors: a manifest that says cos over vectors that
+		// are not (an ip or l2 index relabelled) would answer wrongly.
+		for _, i := range []int{0, m.Count / 2, m.Count - 1} {
+			if i < 0 || i >= m.Count {
+				continue
+			}
+			if n := norm(ix.vectors.row(i)); n != 0 && math.Abs(n-1) > 1e-3 {
+				ix.vectors.close()
+				fx.Delete()
+				return nil, fmt.Errorf("%w: manifest says metric cos but row %d of %s has norm %.4f, not 1", ErrCorrupt, i, m.Files["vectors"].Name, n)
+			}
+		}
+	}
 	if err := ix.initParams(); err != nil {
 		ix.Close()
 		return nil, err
 	}
 	return ix, nil
+}
+
+func faissMetricName(t int) string {
+	switch t {
+	case faiss.MetricL2:
+		return "L2"
+	case faiss.MetricInnerProduct:
+		return "inner product"
+	}
+	return fmt.Sprintf("%d", t)
+}
+
+func norm(v []float32) float64 {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	return math.Sqrt(s)
 }
 
 func readItems(p string) ([]Item, error) {
