@@ -99,13 +99,15 @@ func RecallChart(title string, points []index.TunePoint) *charts.Line {
 	for _, p := range points {
 		xs = append(xs, fmt.Sprint(p.Nprobe))
 		recall = append(recall, opts.LineData{Value: p.Recall})
-		qps = append(qps, opts.LineData{Value: math.Round(p.QPS), YAxisIndex: 1})
-		qps1 = append(qps1, opts.LineData{Value: math.Round(p.QPS1), YAxisIndex: 1})
+		qps = append(qps, opts.LineData{Value: math.Round(p.QPS)})
+		qps1 = append(qps1, opts.LineData{Value: math.Round(p.QPS1)})
 	}
 	c.SetXAxis(xs)
 	c.AddSeries("recall", recall)
-	c.AddSeries("queries/s (batched)", qps)
-	c.AddSeries("queries/s (one at a time)", qps1)
+	// The axis is a series option in ECharts: per-point indexes are ignored.
+	right := charts.WithLineChartOpts(opts.LineChart{YAxisIndex: 1})
+	c.AddSeries("queries/s (batched)", qps, right)
+	c.AddSeries("queries/s (one at a time)", qps1, right)
 	return c
 }
 

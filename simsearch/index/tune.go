@@ -92,6 +92,12 @@ func (ix *Index) Tune(ctx context.Context, o TuneOptions) (*TuneResult, error) {
 	if o.K < 1 {
 		return nil, fmt.Errorf("tune: %w", ErrBadK)
 	}
+	if o.Queries < 0 {
+		return nil, fmt.Errorf("tune: %d queries: want at least 1", o.Queries)
+	}
+	if o.TargetRecall < 0 || o.TargetRecall > 1 {
+		return nil, fmt.Errorf("tune: target recall %g outside 0..1", o.TargetRecall)
+	}
 	ix.mu.RLock()
 	n := len(ix.items)
 	ix.mu.RUnlock()
@@ -168,14 +174,16 @@ func (ix *Index) Tune(ctx context.Context, o TuneOptions) (*TuneResult, error) {
 			return nil, err
 		}
 		res.Points = append(res.Points, pt)
-		if pt.Recall >= o.TargetRecall {
+		if pt.Recall >= o.TargetRecall && !res.Reached {
 			chosen, res.Reached = p, true
+		}
+		// One point past the target (when there is one) shows what more nprobe buys.
+		if p == ix.nlist || (res.Reached && (p > chosen || pt.Recall >= 1)) {
 			break
 		}
-		if p == ix.nlist {
-			chosen = p
-			break
-		}
+	}
+	if !res.Reached {
+		chosen = ix.nlist
 	}
 	res.Chosen = chosen
 	if err := ix.SetNprobe(chosen); err != nil {
