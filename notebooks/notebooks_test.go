@@ -240,7 +240,7 @@ func tinyDAAEIndex(t *testing.T) string {
 	for i, s := range sents {
 		toks[i] = s.Tokens()
 	}
-	v := yelp.BuildVocab(toks, 1500)
+	v := textae.BuildVocab(toks, 1500)
 	cfg, err := textae.CPU().Vocab(v.Len()-5).Sizes(16, 16, 8).SampledSoftmax(256).Done()
 	if err != nil {
 		t.Fatal(err)

@@ -16,7 +16,6 @@ import (
 	"strings"
 
 	"github.com/corpushunt/corpushunt/datasets/yelp"
-	"github.com/corpushunt/corpushunt/simsearch/ingest"
 )
 
 func main() {
@@ -46,15 +45,15 @@ func run(data, probes string) error {
 	if err != nil {
 		return err
 	}
-	all, err := ingest.ReadYelp(c, ingest.YelpIndexFiles, 0)
+	all, _, err := yelp.ReadFiles(c, yelp.IndexFiles, 0, false)
 	if err != nil {
 		return err
 	}
-	queries, err := ingest.ReadYelp(c, ingest.YelpQueryFiles, 0)
+	queries, _, err := yelp.ReadFiles(c, yelp.QueryFiles, 0, false)
 	if err != nil {
 		return err
 	}
-	train, held := ingest.Without(all, queries)
+	train, held := yelp.Without(all, queries)
 	var count [2]map[string]float64
 	var docs, total [2]float64
 	for l := range count {

@@ -47,7 +47,10 @@ func probe(dir string, queryLabel map[string]int) error {
 		if err != nil {
 			return err
 		}
-		y := float64(2*it.Label - 1)
+		y := -1.0
+		if it.Label == "positive" {
+			y = 1
+		}
 		for i := range d {
 			b[i] += x[i] * y
 			for j := range d {

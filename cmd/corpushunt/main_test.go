@@ -11,7 +11,7 @@ import (
 	"github.com/corpushunt/corpushunt/datasets/cifar10/cifar10test"
 	"github.com/corpushunt/corpushunt/simsearch/display/browsercheck"
 	"github.com/corpushunt/corpushunt/simsearch/index"
-	"github.com/corpushunt/corpushunt/simsearch/ingest"
+	"github.com/corpushunt/corpushunt/datasets/yelp"
 	"github.com/corpushunt/corpushunt/simsearch/textae"
 )
 
@@ -21,7 +21,7 @@ func TestCLIIndexTuneQueryEvalAdd(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "idx")
 	ctx := context.Background()
 	steps := [][]string{
-		{"index", "--data", data, "--encoder", "pixels", "--downsample", "4", "--factory", "IVF16,Flat", "--out", out},
+		{"index", "--data", data, "--dataset", "cifar10", "--encoder", "pixels", "--downsample", "4", "--factory", "IVF16,Flat", "--out", out},
 		{"tune", "--index", out, "--queries", "200"},
 		{"query", "--index", out, "--item", "5", "-k", "3", "--json"},
 		{"eval", "--data", data, "--index", out, "--queries", "cifar10:test", "-k", "1,10"},
@@ -94,7 +94,7 @@ func TestCLIYelpTextSearch(t *testing.T) {
 			t.Fatalf("corpushunt %v exited %d", s, code)
 		}
 	}
-	rep, ix, err := evalYelp(ctx, root, out, "", []int{3}, 0)
+	rep, ix, _, err := evalOne(ctx, root, out, "", 0, 1, []int{3}, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestCLIYelpTextSearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if meta.TrainSents != 14 || !slices.Equal(meta.HeldOut, ingest.YelpQueryFiles) {
+	if meta.TrainSents != 14 || !slices.Equal(meta.HeldOut, yelp.QueryFiles) {
 		t.Errorf("trained on %d sentences holding out %v; want 14 and the query files", meta.TrainSents, meta.HeldOut)
 	}
 	if code := run(ctx, []string{"train", "yelp", "--data", root, "--batch", "4", "--val", "2", "--out", model}); code == 0 {
@@ -130,7 +130,8 @@ func TestCLIYelpTextSearch(t *testing.T) {
 	if code := run(ctx, []string{"train", "yelp", "--data", root, "--val", "2", "--epochs", "2", "--minutes", "0", "--resume", "--out", model}); code != 0 {
 		t.Errorf("train yelp --resume exited %d", code)
 	}
-	for _, s := range [][]string{{"query", "--index", out, "--text", "  \t "}, {"query", "--index", out, "--image", "x.png"}} {
+	for _, s := range [][]string{{"query", "--index", out, "--text", "  \t "}, {"query", "--index", out, "--image", "x.png"},
+		{"query", "--index", out, "--text", "zzzz qqqq"}, {"query", "--index", out, "--text", "\xff\xfe"}} {
 		if code := run(ctx, s); code == 0 {
 			t.Errorf("corpushunt %v exited 0", s)
 		}
@@ -146,10 +147,10 @@ func TestCLISkipBad(t *testing.T) {
 	os.WriteFile(p, b, 0o644)
 	out := filepath.Join(t.TempDir(), "idx")
 	ctx := context.Background()
-	if code := run(ctx, []string{"index", "--data", root, "--encoder", "pixels", "--downsample", "8", "--out", out}); code == 0 {
+	if code := run(ctx, []string{"index", "--data", root, "--dataset", "cifar10", "--encoder", "pixels", "--downsample", "8", "--out", out}); code == 0 {
 		t.Fatal("a bad label byte was accepted without --skip-bad")
 	}
-	if code := run(ctx, []string{"index", "--data", root, "--encoder", "pixels", "--downsample", "8", "--skip-bad", "--out", out}); code != 0 {
+	if code := run(ctx, []string{"index", "--data", root, "--dataset", "cifar10", "--encoder", "pixels", "--downsample", "8", "--skip-bad", "--out", out}); code != 0 {
 		t.Fatalf("--skip-bad run exited %d", code)
 	}
 	ix, err := index.Open(out)

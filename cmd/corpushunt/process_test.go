@@ -61,7 +61,7 @@ func TestCLIOutNeverDeletesUserFiles(t *testing.T) {
 		os.WriteFile(filepath.Join(out, n), []byte(body), 0o644)
 	}
 	ctx := context.Background()
-	idx := []string{"index", "--data", data, "--encoder", "pixels", "--downsample", "8", "--out", out}
+	idx := []string{"index", "--data", data, "--dataset", "cifar10", "--encoder", "pixels", "--downsample", "8", "--out", out}
 	if code := run(ctx, idx); code == 0 {
 		t.Error("index --out into a folder of other files exited 0")
 	}
@@ -99,7 +99,7 @@ func TestCLIConcurrentWritersAndReaders(t *testing.T) {
 	data := cifar10test.Write(t, t.TempDir(), 2000, 100)
 	out := filepath.Join(t.TempDir(), "ix")
 	ctx := context.Background()
-	if code := run(ctx, []string{"index", "--data", data, "--encoder", "pixels", "--downsample", "4", "--out", out}); code != 0 {
+	if code := run(ctx, []string{"index", "--data", data, "--dataset", "cifar10", "--encoder", "pixels", "--downsample", "4", "--out", out}); code != 0 {
 		t.Fatalf("index exited %d", code)
 	}
 	want := 2000
@@ -172,7 +172,7 @@ func TestCLIKilledAddLeavesAGoodIndex(t *testing.T) {
 	data := cifar10test.Write(t, t.TempDir(), 3000, 100)
 	out := filepath.Join(t.TempDir(), "ix")
 	ctx := context.Background()
-	if code := run(ctx, []string{"index", "--data", data, "--encoder", "pixels", "--downsample", "2", "--out", out}); code != 0 {
+	if code := run(ctx, []string{"index", "--data", data, "--dataset", "cifar10", "--encoder", "pixels", "--downsample", "2", "--out", out}); code != 0 {
 		t.Fatalf("index exited %d", code)
 	}
 	n, completed := 3000, 0

@@ -8,7 +8,8 @@ import (
 	"strings"
 
 	"github.com/corpushunt/corpushunt/datasets/cifar10"
-	"github.com/corpushunt/corpushunt/simsearch/convae"
+	"github.com/corpushunt/corpushunt/simsearch/corpus"
+	"github.com/corpushunt/corpushunt/simsearch/corpus/images"
 	"github.com/corpushunt/corpushunt/simsearch/display"
 )
 
@@ -17,12 +18,12 @@ func init() {
 }
 
 func cmdReconstruct(ctx context.Context, args []string) error {
-	fs := newFlags("reconstruct", "reconstruct --model MODELDIR [--split test] [--items 0,1,2] --out grid.png")
-	data := fs.String("data", "", "data root")
+	fs := newFlags("reconstruct", "reconstruct --model MODELDIR [--images DIR | --dataset cifar10 --split test] [--items 0,1,2] --out grid.png")
+	cf := addCorpusFlags(fs, "")
 	model := fs.String("model", "", "model directory from `corpushunt train` (required)")
-	split := fs.String("split", "test", "cifar10 split the items come from")
-	items := fs.String("items", "0,1,2,3,4,5,6,7,8,9,10,11", "record numbers in the split, comma-separated")
-	scale := fs.Int("scale", 4, "pixel upscaling")
+	items := fs.String("items", "0,1,2,3,4,5,6,7,8,9,10,11", "record numbers in the corpus, comma-separated")
+	fitFlag := fs.String("fit", "crop", "images not of the model's size: crop or pad")
+	scale := fs.Int("scale", 4, "pixel upscaling (1 to 16)")
 	out := fs.String("out", "", "PNG to write (required)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -30,35 +31,58 @@ func cmdReconstruct(ctx context.Context, args []string) error {
 	if err := required(fs, "model", "out"); err != nil {
 		return err
 	}
+	if *scale < 1 || *scale > 16 {
+		return fmt.Errorf("--scale %d: want 1 to 16", *scale)
+	}
+	fit, err := images.ParseFit(*fitFlag)
+	if err != nil {
+		return err
+	}
 	enc, err := loadModel(*model)
 	if err != nil {
 		return err
 	}
-	_, s, err := openSplit(*data, *split, cifar10.Options{})
+	if !cf.given() {
+		*cf.dataset = "cifar10"
+	}
+	sp, err := cf.get(cifar10.Test)
 	if err != nil {
 		return err
 	}
-	var originals []image.Image
-	var batch []float32
+	c, err := openCorpus(sp)
+	if err != nil {
+		return err
+	}
+	var picks []int
 	for _, f := range strings.Split(*items, ",") {
 		i, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil {
-			return fmt.Errorf("--items %q: %q is not a record number", *items, f)
+		if err != nil || i < 0 || i >= c.Len() {
+			return fmt.Errorf("--items %q: %q is not a record number from 0 to %d", *items, f, c.Len()-1)
 		}
-		rec, err := s.Record(i)
-		if err != nil {
-			return err
-		}
-		originals = append(originals, rec.Image())
-		batch = rec.AppendFloat32(batch)
+		picks = append(picks, i)
 	}
-	rec, err := enc.Reconstruct(ctx, batch, len(originals))
+	if c.Kind() != corpus.Image {
+		return fmt.Errorf("%s holds %s items, not images", sp, c.Kind())
+	}
+	recs, err := pickRecords(ctx, c, picks)
 	if err != nil {
 		return err
 	}
-	var recons []image.Image
-	for i := range originals {
-		recons = append(recons, display.FloatImage(rec[i*convae.ImageBytes:(i+1)*convae.ImageBytes], convae.Height, convae.Width))
+	h, w, ch := enc.InputShape()
+	var imgs []image.Image
+	for _, r := range recs {
+		imgs = append(imgs, r.Image)
+	}
+	x := images.PrepareBatch(imgs, h, w, ch, fit)
+	rec, err := enc.Reconstruct(ctx, x, len(imgs))
+	if err != nil {
+		return err
+	}
+	size := h * w * ch
+	var originals, recons []image.Image
+	for i := range imgs {
+		originals = append(originals, display.FloatImageC(x[i*size:(i+1)*size], h, w, ch))
+		recons = append(recons, display.FloatImageC(rec[i*size:(i+1)*size], h, w, ch))
 	}
 	g := display.Grid{Rows: [][]image.Image{originals, recons}, Scale: *scale}
 	if err := g.WritePNG(*out); err != nil {
@@ -67,3 +91,4 @@ func cmdReconstruct(ctx context.Context, args []string) error {
 	fmt.Printf("wrote %s: %d originals (top) over their reconstructions (bottom) by %s\n", *out, len(originals), *model)
 	return nil
 }
+

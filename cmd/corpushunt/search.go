@@ -5,47 +5,62 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	"maps"
+	"math/rand/v2"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/corpushunt/corpushunt/datasets/cifar10"
+	"github.com/corpushunt/corpushunt/datasets/yelp"
+	"github.com/corpushunt/corpushunt/simsearch/bow"
+	"github.com/corpushunt/corpushunt/simsearch/corpus"
+	"github.com/corpushunt/corpushunt/simsearch/corpus/images"
 	"github.com/corpushunt/corpushunt/simsearch/eval"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 	"github.com/corpushunt/corpushunt/simsearch/ingest"
-	"github.com/corpushunt/corpushunt/simsearch/pixels"
 )
 
 func init() {
-	register("index", "encode a dataset and build a FAISS index directory", cmdIndex)
+	register("index", "encode a corpus (images, texts, vectors, a demo dataset) into a FAISS index directory", cmdIndex)
 	register("add", "encode more items and add them to an existing index", cmdAdd)
-	register("query", "search an index by item id, image file or text", cmdQuery)
+	register("query", "search an index by item id, image file, text or vector", cmdQuery)
 	register("tune", "measure recall/QPS per nprobe and store the best nprobe", cmdTune)
-	register("eval", "precision@k by label: how often neighbours share the query's class", cmdEval)
+	register("eval", "precision@k by label: how often neighbours share the query's label", cmdEval)
 }
 
 func cmdIndex(ctx context.Context, args []string) error {
-	fs := newFlags("index", "index --dataset cifar10 --encoder pixels --out DIR [flags]")
-	data := fs.String("data", "", "data root")
-	dataset := fs.String("dataset", "cifar10", "dataset to index (cifar10)")
-	split := fs.String("split", "train", "split to index")
-	encName := fs.String("encoder", "pixels", "encoder: pixels or a model directory from `corpushunt train` (cifar10); bow (yelp)")
-	dim := fs.Int("dim", 256, "bow encoder: vector dimension")
-	down := fs.Int("downsample", 1, "pixels encoder: average f×f blocks (1, 2, 4, 8, 16)")
+	fs := newFlags("index", "index (--images DIR | --text FILE | --vectors FILE | --dataset cifar10|yelp) [--encoder NAME|MODELDIR] --out DIR [flags]")
+	cf := addCorpusFlags(fs, "")
+	ef := addEncoderFlags(fs)
 	limit := fs.Int("limit", 0, "index at most N items (0: all)")
 	factory := fs.String("factory", "", "FAISS factory string (default: Flat below 10k vectors, else IVF≈4√n,Flat)")
 	metric := fs.String("metric", "l2", "l2, ip or cos")
-	batch := fs.Int("batch", 512, "images encoded per batch")
+	batch := fs.Int("batch", 256, "items encoded per batch")
 	tune := fs.Bool("tune", false, "tune nprobe (IVF) right after building")
-	skipBad := fs.Bool("skip-bad", false, "cifar10: skip malformed records (bad label byte, bad PNG) and report how many, instead of failing")
 	out := fs.String("out", "", "index directory to write (required): new, empty, or an index to replace")
 	into := fs.Bool("into-existing", false, "allow --out to be a folder that holds other files (they are never touched)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := required(fs, "out"); err != nil {
+		return err
+	}
+	if *limit < 0 || *batch < 1 {
+		return fmt.Errorf("--limit %d, --batch %d: want limit ≥ 0 and batch ≥ 1", *limit, *batch)
+	}
+	m, err := index.ParseMetric(*metric)
+	if err != nil {
+		return err
+	}
+	sp, err := cf.get("train")
+	if err != nil {
 		return err
 	}
 	// The writer's lock first: a busy or unsuitable folder is refused before any work.
@@ -57,54 +72,36 @@ func cmdIndex(ctx context.Context, args []string) error {
 		return fmt.Errorf("--out: %w", err)
 	}
 	defer lk.Close()
-	m, err := index.ParseMetric(*metric)
+	c, err := openCorpus(sp)
 	if err != nil {
 		return err
 	}
-	switch *dataset {
-	case "cifar10":
-	case "yelp":
-		if *encName == "pixels" {
-			*encName = "bow"
-		}
-		ix, err := indexYelp(ctx, *data, *encName, *dim, *limit, *factory, m, *out)
-		if err != nil {
-			return err
-		}
-		defer ix.Close()
-		return saveIndex(ctx, ix, *out, *tune)
-	default:
-		return fmt.Errorf("dataset %q: cifar10 or yelp", *dataset)
-	}
-	enc, err := imageEncoder(*encName, *down)
+	b, err := newEncoder(ctx, ef, c)
 	if err != nil {
 		return err
 	}
-	ds, s, err := openSplit(*data, *split, cifar10.Options{SkipBad: *skipBad})
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if n := s.Skipped(); n > 0 {
-			fmt.Printf("skipped %d malformed record(s) in %s (--skip-bad)\n", n, *split)
-		}
-	}()
-	n := s.Len()
+	n := c.Len()
 	if *limit > 0 && *limit < n {
 		n = *limit
 	}
-	update, finish := newBar(n, "encode+index "+*split, "img")
+	update, finish := newBar(n, "encode+index", "item")
 	t0 := time.Now()
 	var stats ingest.Stats
-	ix, err := ingest.CIFAR10(ctx, ds, enc, ingest.Options{Split: *split, Limit: *limit, BatchSize: *batch, Factory: *factory, Metric: m, Progress: update, Stats: &stats})
+	ix, err := ingest.Build(ctx, c, b.enc, ingest.Options{Limit: *limit, BatchSize: *batch, Factory: *factory, Metric: m, Progress: update, Stats: &stats})
 	finish()
 	if err != nil {
 		return err
 	}
-	if stats.Images > 0 && ix.Encoder().Name != pixels.Name {
-		note("encoder %s: %.0f images/s steady state (first batch %.2fs, including any compilation)", ix.Encoder().Name, stats.ImagesPerSec, stats.FirstBatch.Seconds())
-	}
 	defer ix.Close()
+	reportSkipped(c)
+	for name, data := range b.assets {
+		if err := ix.SetAsset(name, data); err != nil {
+			return err
+		}
+	}
+	if stats.Items > 0 && stats.ItemsPerSec > 0 {
+		note("encoder %s: %.0f items/s steady state (first batch %.2fs, including any compilation)", ix.Encoder().Name, stats.ItemsPerSec, stats.FirstBatch.Seconds())
+	}
 	note("built %s (%s, dim %d) over %d items in %.1fs", ix.Factory(), ix.Metric(), ix.Dim(), ix.Len(), time.Since(t0).Seconds())
 	return saveIndex(ctx, ix, *out, *tune)
 }
@@ -126,10 +123,9 @@ func saveIndex(ctx context.Context, ix *index.Index, out string, tune bool) erro
 }
 
 func cmdAdd(ctx context.Context, args []string) error {
-	fs := newFlags("add", "add --index DIR --split test [--limit N]")
-	data := fs.String("data", "", "data root")
+	fs := newFlags("add", "add --index DIR (--images DIR | --text FILE | --vectors FILE | --dataset cifar10 --split test) [--limit N]")
+	cf := addCorpusFlags(fs, "")
 	dir := fs.String("index", "", "index directory (required)")
-	split := fs.String("split", "test", "cifar10 split whose items are added")
 	limit := fs.Int("limit", 0, "add at most N items (0: all)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -137,45 +133,62 @@ func cmdAdd(ctx context.Context, args []string) error {
 	if err := required(fs, "index"); err != nil {
 		return err
 	}
+	if *limit < 0 {
+		return fmt.Errorf("--limit %d: want ≥ 0", *limit)
+	}
 	ix, err := index.OpenWriter(*dir)
 	if err != nil {
 		return err
 	}
 	defer ix.Close()
+	if !cf.given() && ix.Corpus().Source == cifar10.SourceName {
+		*cf.dataset = "cifar10" // what `add --split test` always meant
+		if *cf.split == "" {
+			*cf.split = cifar10.Test
+		}
+	}
+	sp, err := cf.get(cifar10.Test)
+	if err != nil {
+		return err
+	}
+	if have := ix.Corpus(); have.Source != "" && have.Source != sp.Source {
+		return fmt.Errorf("the index holds items of corpus source %s, not %s", have.Source, sp.Source)
+	}
 	enc, err := encoderForIndex(ix)
 	if err != nil {
 		return err
 	}
-	ds, s, err := openSplit(*data, *split, cifar10.Options{})
+	c, err := openCorpus(sp)
 	if err != nil {
 		return err
 	}
 	before := ix.Len()
-	n := s.Len()
+	n := c.Len()
 	if *limit > 0 && *limit < n {
 		n = *limit
 	}
-	update, finish := newBar(n, "encode+add "+*split, "img")
-	err = ingest.AddCIFAR10(ctx, ix, ds, enc, ingest.Options{Split: *split, Limit: *limit, Progress: update})
+	update, finish := newBar(n, "encode+add", "item")
+	err = ingest.Add(ctx, ix, c, enc, ingest.Options{Limit: *limit, Progress: update})
+	finish()
 	if err != nil {
 		return err
 	}
-	done := ix.Len() - before
-	finish()
+	reportSkipped(c)
 	if err := ix.Save(ctx, *dir); err != nil {
 		return err
 	}
-	fmt.Printf("added %d items (ids %d..%d); %s now holds %d\n", done, before, ix.Len()-1, *dir, ix.Len())
+	fmt.Printf("added %d items (ids %d..%d); %s now holds %d\n", ix.Len()-before, before, ix.Len()-1, *dir, ix.Len())
 	return nil
 }
 
 func cmdQuery(ctx context.Context, args []string) error {
-	fs := newFlags("query", "query --index DIR (--item ID | --image FILE | --text \"...\") [-k N]")
+	fs := newFlags("query", "query --index DIR (--item ID | --image FILE | --text \"...\" | --vectors FILE) [-k N]")
 	dir := fs.String("index", "", "index directory (required)")
-	item := fs.Int64("item", -1, "query by the item with this row id in the index")
-	imageFile := fs.String("image", "", "query by a 32×32 image file (PNG)")
-	text := fs.String("text", "", "query by a sentence (text indexes)")
-	k := fs.Int("k", 10, "neighbours to return")
+	item := fs.String("item", "", "query by the item with this row id in the index")
+	imageFile := fs.String("image", "", "query by an image file of any size and format")
+	text := fs.String("text", "", "query by a text (text indexes)")
+	vecFile := fs.String("vectors", "", "query by the first row of a vectors file (.npy, .fvecs, CSV)")
+	k := fs.Int("k", 10, "neighbours to return (1 to 10000)")
 	nprobe := fs.Int("nprobe", 0, "IVF lists to visit (0: the index's tuned value)")
 	keepSelf := fs.Bool("keep-self", false, "with --item, keep the item itself in the results")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
@@ -186,15 +199,21 @@ func cmdQuery(ctx context.Context, args []string) error {
 		return err
 	}
 	given := 0
-	for _, b := range []bool{*item >= 0, *imageFile != "", *text != ""} {
-		if b {
+	for _, s := range []string{*item, *imageFile, *text, *vecFile} {
+		if s != "" {
 			given++
 		}
 	}
 	if given != 1 {
-		fmt.Fprintln(fs.Output(), "give exactly one of --item, --image, --text")
+		fmt.Fprintln(fs.Output(), "give exactly one of --item, --image, --text, --vectors")
 		fs.Usage()
 		return errUsage
+	}
+	if *k < 1 || *k > maxK {
+		return fmt.Errorf("-k %d: want 1 to %d", *k, maxK)
+	}
+	if *nprobe < 0 {
+		return fmt.Errorf("--nprobe %d: want ≥ 0", *nprobe)
 	}
 	ix, err := index.Open(*dir)
 	if err != nil {
@@ -204,53 +223,76 @@ func cmdQuery(ctx context.Context, args []string) error {
 	opts := index.SearchOptions{Nprobe: *nprobe}
 	var hits []index.Hit
 	var warn error
+	search := func(v []float32) error {
+		res, err := ix.Search(ctx, v, *k, opts)
+		if res == nil {
+			return err
+		}
+		hits, warn = res[0], err
+		return nil
+	}
 	switch {
-	case *item >= 0:
-		hits, err = ix.SearchByID(ctx, *item, *k, !*keepSelf, opts)
+	case *item != "":
+		id, err := strconv.ParseInt(*item, 10, 64)
+		if err != nil || id < 0 || id >= int64(ix.Len()) {
+			return fmt.Errorf("--item %q: want a row id from 0 to %d", *item, ix.Len()-1)
+		}
+		hits, err = ix.SearchByID(ctx, id, *k, !*keepSelf, opts)
 		if err != nil && hits == nil {
 			return err
 		}
 		warn = err
-		q, _ := ix.Item(*item)
-		note("query: item %d %s (%s)", *item, q.Ref, q.LabelName)
+		q, _ := ix.Item(id)
+		note("query: item %d %s (%s)", id, q.Ref, q.Label)
 	case *imageFile != "":
 		enc, err := encoderForIndex(ix)
 		if err != nil {
 			return fmt.Errorf("index %s: %w", *dir, err)
 		}
-		px, err := cifar10.ReadImageFile(*imageFile)
+		iq, ok := enc.(ingest.ImageQuerier)
+		if !ok {
+			return fmt.Errorf("index %s holds %s vectors, which take no images", *dir, enc.Info().Name)
+		}
+		img, err := images.DecodeFile(*imageFile)
 		if err != nil {
 			return err
 		}
-		rec := cifar10.Record{Pixels: px}
-		v, err := enc.EncodeImages(ctx, rec.AppendFloat32(nil), 1)
+		v, err := iq.EncodeImages(ctx, []image.Image{img})
 		if err != nil {
 			return err
 		}
-		res, err := ix.Search(ctx, v, *k, opts)
-		if res == nil {
+		if err := search(v); err != nil {
 			return err
 		}
-		hits, warn = res[0], err
 	case *text != "":
-		enc, err := textEncoderForIndex(ix)
+		v, toks, err := encodeQueryText(ctx, ix, *text)
 		if err != nil {
 			return fmt.Errorf("index %s: %w", *dir, err)
 		}
-		toks, err := queryTokens(*text)
-		if err != nil {
+		if err := search(v); err != nil {
 			return err
 		}
-		v, err := enc.EncodeTokens(ctx, [][]string{toks})
-		if err != nil {
-			return err
-		}
-		res, err := ix.Search(ctx, v, *k, opts)
-		if res == nil {
-			return err
-		}
-		hits, warn = res[0], err
 		note("query: %s", strings.Join(toks, " "))
+	case *vecFile != "":
+		if ix.Encoder().Name != ingest.VectorsName {
+			note("note: the index holds %s vectors; your vector must come from the same encoder", ix.Encoder().Name)
+		}
+		c, err := corpus.Open(corpus.Spec{Source: "vectors", Root: *vecFile})
+		if err != nil {
+			return err
+		}
+		var v []float32
+		stop := errors.New("first")
+		err = c.Batches(ctx, 1, func(b []corpus.Record) error { v = b[0].Vector; return stop })
+		if err != nil && !errors.Is(err, stop) {
+			return err
+		}
+		if len(v) != ix.Dim() {
+			return fmt.Errorf("--vectors %s: %w: %d values, the index holds %d", *vecFile, index.ErrDimension, len(v), ix.Dim())
+		}
+		if err := search(v); err != nil {
+			return err
+		}
 	}
 	if warn != nil {
 		note("note: %v", warn)
@@ -271,9 +313,48 @@ func cmdQuery(ctx context.Context, args []string) error {
 		if h.Item.Text != "" {
 			ref = h.Item.Text
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%.4f\t%s\t%s\n", h.Rank, h.ID, h.Distance, h.Item.LabelName, ref)
+		fmt.Fprintf(tw, "%d\t%d\t%.4f\t%s\t%s\n", h.Rank, h.ID, h.Distance, h.Item.Label, ref)
 	}
 	return tw.Flush()
+}
+
+// maxK bounds k everywhere a user gives it.
+const maxK = 10000
+
+// errUnknownWords is returned for a text query none of whose words the encoder knows:
+// its neighbours would be arbitrary.
+var errUnknownWords = errors.New("none of the query's words occur in the indexed corpus: its neighbours would be arbitrary")
+
+// encodeQueryText tokenises and encodes a typed query as the index's corpus was.
+func encodeQueryText(ctx context.Context, ix *index.Index, text string) ([]float32, []string, error) {
+	if !utf8.ValidString(text) {
+		return nil, nil, fmt.Errorf("query text is not valid UTF-8")
+	}
+	enc, err := encoderForIndex(ix)
+	if err != nil {
+		return nil, nil, err
+	}
+	tq, ok := enc.(ingest.TextQuerier)
+	if !ok {
+		return nil, nil, fmt.Errorf("the index holds %s vectors, which take no text", enc.Info().Name)
+	}
+	toks := tq.Tokens(text)
+	if len(toks) == 0 {
+		return nil, nil, fmt.Errorf("--text %q: %w", text, bow.ErrEmptyText)
+	}
+	if kn, ok := tq.(interface{ Known(string) bool }); ok {
+		known := 0
+		for _, t := range toks {
+			if kn.Known(t) {
+				known++
+			}
+		}
+		if known == 0 {
+			return nil, toks, fmt.Errorf("%q: %w", text, errUnknownWords)
+		}
+	}
+	v, err := enc.Encode(ctx, []corpus.Record{{Text: text}})
+	return v, toks, err
 }
 
 func cmdTune(ctx context.Context, args []string) error {
@@ -328,22 +409,13 @@ func printTune(res *index.TuneResult) {
 	}
 }
 
-// cifarSplit parses a --queries value "cifar10:<split>".
-func cifarSplit(spec string) (string, error) {
-	dsName, split, ok := strings.Cut(spec, ":")
-	if !ok || dsName != "cifar10" || split == "" {
-		return "", fmt.Errorf("--queries %q: want cifar10:<split>", spec)
-	}
-	return split, nil
-}
-
 // parseKs parses "1,10,100".
 func parseKs(s string) ([]int, error) {
 	var ks []int
 	for _, p := range strings.Split(s, ",") {
 		k, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || k < 1 {
-			return nil, fmt.Errorf("-k %q: want positive integers separated by commas", s)
+		if err != nil || k < 1 || k > maxK {
+			return nil, fmt.Errorf("-k %q: want integers from 1 to %d separated by commas", s, maxK)
 		}
 		ks = append(ks, k)
 	}
@@ -351,13 +423,15 @@ func parseKs(s string) ([]int, error) {
 }
 
 func cmdEval(ctx context.Context, args []string) error {
-	fs := newFlags("eval", "eval --index DIR[,DIR...] --queries cifar10:test|yelp[:FILE,...] [-k 1,10,100]")
-	data := fs.String("data", "", "data root")
+	fs := newFlags("eval", "eval --index DIR[,DIR...] (--queries DIR|FILE|cifar10:test|yelp | --self N) [-k 1,10,100]")
+	data := fs.String("data", "", "where demo datasets live")
 	dirs := fs.String("index", "", "index directory, or several separated by commas to compare them (required)")
-	queries := fs.String("queries", "cifar10:test", "queries: cifar10:<split>, or yelp[:file,...] (default files sentiment/1000.neg,sentiment/1000.pos)")
+	queries := fs.String("queries", "", "labelled queries of the index's kind: a folder or file (read like the indexed corpus), cifar10:<split>, yelp[:file,...], or a corpus spec; default for the demos: cifar10:test, yelp")
+	self := fs.Int("self", 0, "instead of --queries: N random labelled indexed items as queries, each left out of its own hits")
 	kList := fs.String("k", "1,10,100", "k values")
 	limit := fs.Int("limit", 0, "use at most N queries (0: all)")
 	nprobe := fs.Int("nprobe", 0, "IVF lists to visit (0: the index's tuned value)")
+	seed := fs.Uint64("seed", 1, "--self: which items are drawn")
 	asJSON := fs.Bool("json", false, "print the reports as JSON")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -369,48 +443,177 @@ func cmdEval(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if files, ok := strings.CutPrefix(*queries, "yelp"); ok {
-		files = strings.TrimPrefix(files, ":")
-		var summary []summaryRow
-		for _, dir := range strings.Split(*dirs, ",") {
-			rep, ix, err := evalYelp(ctx, *data, dir, files, ks, *limit)
-			if err != nil {
-				return fmt.Errorf("%s: %w", dir, err)
-			}
-			printReport(dir, *queries, ix, rep, []string{"negative", "positive"})
-			summary = append(summary, summaryRow{dir, ix.Encoder().Name, rep})
-			ix.Close()
-		}
-		printSummary(summary, "sharing the query's sentiment")
-		return nil
+	if *limit < 0 || *self < 0 || *nprobe < 0 {
+		return fmt.Errorf("--limit, --self and --nprobe must be ≥ 0")
 	}
-	split, err := cifarSplit(*queries)
-	if err != nil {
-		return err
-	}
-	ds, _, err := openSplit(*data, split, cifar10.Options{})
-	if err != nil {
-		return err
+	if *self > 0 && *queries != "" {
+		return fmt.Errorf("give --queries or --self, not both")
 	}
 	var summary []summaryRow
 	for _, dir := range strings.Split(*dirs, ",") {
-		rep, ix, err := evalOne(ctx, ds, dir, split, ks, *limit, *nprobe)
+		rep, ix, what, err := evalOne(ctx, *data, dir, *queries, *self, *seed, ks, *limit, *nprobe)
 		if err != nil {
 			return fmt.Errorf("%s: %w", dir, err)
 		}
 		if *asJSON {
 			e := json.NewEncoder(os.Stdout)
 			e.SetIndent("", "  ")
-			if err := e.Encode(map[string]any{"index": dir, "report": rep}); err != nil {
+			if err := e.Encode(map[string]any{"index": dir, "queries": what, "report": rep}); err != nil {
+				ix.Close()
 				return err
 			}
-			continue
+		} else {
+			printReport(dir, what, ix, rep)
 		}
-		printReport(dir, *queries, ix, rep, ds.Classes)
 		summary = append(summary, summaryRow{dir, ix.Encoder().Name, rep})
+		ix.Close()
 	}
-	printSummary(summary, "sharing the query's class")
+	if !*asJSON {
+		printSummary(summary, "sharing the query's label")
+	}
 	return nil
+}
+
+// evalOne scores one index: queries from a labelled corpus of its kind (encoded by the
+// index's encoder) or, with self > 0, that many of its own labelled items.
+func evalOne(ctx context.Context, data, dir, queries string, self int, seed uint64, ks []int, limit, nprobe int) (_ *eval.Report, _ *index.Index, what string, err error) {
+	ix, err := index.Open(dir)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	defer func() {
+		if err != nil {
+			ix.Close()
+		}
+	}()
+	if kmax := slices.Max(ks); kmax >= ix.Len() {
+		return nil, nil, "", fmt.Errorf("-k %d: the index holds %d items; precision@k needs k below that", kmax, ix.Len())
+	}
+	opts := index.SearchOptions{Nprobe: nprobe}
+	if self > 0 {
+		rep, err := evalSelf(ctx, ix, self, seed, ks, opts)
+		return rep, ix, fmt.Sprintf("%d indexed items", rep.Queries), err
+	}
+	sp, err := querySpec(data, ix, queries)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	have := ix.Corpus()
+	if have.Source == sp.Source && sameRoot(have.Root, sp.Root) && maps.Equal(have.Options, sp.Options) {
+		return nil, nil, "", fmt.Errorf("the queries %s are the indexed items themselves (each would find itself): give held-out queries, or --self N", sp)
+	}
+	enc, err := encoderForIndex(ix)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	c, err := openCorpus(sp)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	vecs, items, err := ingest.Encode(ctx, c, enc, limit, 512)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if sp.Source == "yelp" && limit > 0 {
+		note("note: --limit takes the first %d queries", limit)
+	}
+	labels := make([]string, len(items))
+	for i, it := range items {
+		if it.Label == "" {
+			return nil, nil, "", fmt.Errorf("query %s has no label: eval needs labelled queries", it.Ref)
+		}
+		labels[i] = it.Label
+	}
+	// Texts that also occur in the index (corpora sampled twice) are not neighbours
+	// worth counting: leave exact copies of a query out of its hits.
+	var skip func(int, index.Hit) bool
+	if c.Kind() == corpus.Text {
+		skip = func(i int, h index.Hit) bool { return h.Item.Text == items[i].Text }
+	}
+	hits, err := eval.SearchExcept(ctx, ix, vecs, ix.Dim(), slices.Max(ks), opts, skip)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	rep, err := eval.Precision(labels, hits, ks)
+	return rep, ix, sp.String(), err
+}
+
+func sameRoot(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == bb
+}
+
+// querySpec turns --queries into a corpus spec: a demo dataset's split or files, a spec,
+// or a path read like the index's own corpus (same source and options).
+func querySpec(data string, ix *index.Index, q string) (corpus.Spec, error) {
+	have := ix.Corpus()
+	if q == "" {
+		switch have.Source {
+		case cifar10.SourceName:
+			q = "cifar10:test"
+		case yelp.SourceName:
+			q = "yelp"
+		default:
+			return corpus.Spec{}, fmt.Errorf("give --queries (a labelled folder or file like the indexed corpus) or --self N")
+		}
+	}
+	if split, ok := strings.CutPrefix(q, "cifar10:"); ok {
+		return demoSpec(data, "cifar10", split)
+	}
+	if q == "yelp" || strings.HasPrefix(q, "yelp:") {
+		files := strings.TrimPrefix(strings.TrimPrefix(q, "yelp"), ":")
+		if files == "" {
+			files = strings.Join(yelp.QueryFiles, ",")
+		}
+		return demoSpec(data, "yelp", files)
+	}
+	if _, err := os.Stat(q); err == nil {
+		if have.Source == "" {
+			return corpus.Spec{}, fmt.Errorf("the index records no corpus source to read %s with: give a corpus spec (e.g. images:%s)", q, q)
+		}
+		abs, _ := filepath.Abs(q)
+		return corpus.Spec{Source: have.Source, Root: abs, Options: have.Options}, nil
+	}
+	return corpus.ParseSpec(q)
+}
+
+// evalSelf draws n labelled indexed items at random and scores their hits, each item
+// left out of its own.
+func evalSelf(ctx context.Context, ix *index.Index, n int, seed uint64, ks []int, opts index.SearchOptions) (*eval.Report, error) {
+	items := ix.Items()
+	var labelled []int
+	for i, it := range items {
+		if it.Label != "" {
+			labelled = append(labelled, i)
+		}
+	}
+	if len(labelled) == 0 {
+		return nil, fmt.Errorf("--self: the index has no labelled items")
+	}
+	if n > len(labelled) {
+		note("note: --self %d: the index has %d labelled items; using all", n, len(labelled))
+		n = len(labelled)
+	}
+	r := rand.New(rand.NewPCG(seed, 3))
+	r.Shuffle(len(labelled), func(i, j int) { labelled[i], labelled[j] = labelled[j], labelled[i] })
+	ids := labelled[:n]
+	slices.Sort(ids)
+	q := make([]float32, 0, n*ix.Dim())
+	labels := make([]string, n)
+	for i, id := range ids {
+		v, err := ix.Vector(int64(id))
+		if err != nil {
+			return nil, err
+		}
+		q = append(q, v...)
+		labels[i] = items[id].Label
+	}
+	hits, err := eval.SearchExcept(ctx, ix, q, ix.Dim(), slices.Max(ks), opts, func(i int, h index.Hit) bool { return h.ID == int64(ids[i]) })
+	if err != nil {
+		return nil, err
+	}
+	return eval.Precision(labels, hits, ks)
 }
 
 // summaryRow is one evaluated index of a comparison.
@@ -448,37 +651,16 @@ func printSummary(rows []summaryRow, what string) {
 	}
 }
 
-func evalOne(ctx context.Context, ds *cifar10.Dataset, dir, split string, ks []int, limit, nprobe int) (*eval.Report, *index.Index, error) {
-	ix, err := index.Open(dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer ix.Close()
-	enc, err := encoderForIndex(ix)
-	if err != nil {
-		return nil, nil, err
-	}
-	vecs, labels, err := ingest.EncodeCIFAR10(ctx, ds, enc, split, limit, 512)
-	if err != nil {
-		return nil, nil, err
-	}
-	rep, err := eval.Run(ctx, ix, vecs, labels, ks, index.SearchOptions{Nprobe: nprobe})
-	if err != nil && !errors.Is(err, index.ErrKTooLarge) {
-		return nil, nil, err
-	}
-	return rep, ix, nil
-}
-
-func printReport(dir, queries string, ix *index.Index, rep *eval.Report, classes []string) {
+func printReport(dir, queries string, ix *index.Index, rep *eval.Report) {
 	fmt.Printf("%s: %d queries from %s against %d items (encoder %s, %s, %s)\n", dir, rep.Queries, queries, ix.Len(), ix.Encoder().Name, ix.Factory(), ix.Metric())
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "class\t")
+	fmt.Fprint(tw, "label\t")
 	for _, k := range rep.K {
 		fmt.Fprintf(tw, "p@%d\t", k)
 	}
 	fmt.Fprintln(tw)
 	for i, l := range rep.Classes {
-		fmt.Fprintf(tw, "%s\t", classes[l])
+		fmt.Fprintf(tw, "%s\t", l)
 		for _, p := range rep.PerClass[i] {
 			fmt.Fprintf(tw, "%.3f\t", p)
 		}

@@ -4,30 +4,54 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"os"
+	"slices"
+	"strings"
 
-	"github.com/corpushunt/corpushunt/datasets/cifar10"
 	"github.com/corpushunt/corpushunt/simsearch/backend"
 	"github.com/corpushunt/corpushunt/simsearch/convae"
+	"github.com/corpushunt/corpushunt/simsearch/corpus"
+	"github.com/corpushunt/corpushunt/simsearch/corpus/images"
 )
 
 func init() {
-	register("train", "train an encoder without labels: train cifar10|yelp ... --out MODELDIR", cmdTrain)
+	register("train", "train an encoder without labels: train --images DIR | --text FILE | cifar10 | yelp ... --out MODELDIR", cmdTrain)
 }
 
 func cmdTrain(ctx context.Context, args []string) error {
-	if len(args) > 0 && args[0] == "yelp" {
-		return trainYelp(ctx, args[1:])
+	switch {
+	case len(args) > 0 && args[0] == "yelp":
+		return trainText(ctx, args[1:], true)
+	case len(args) > 0 && args[0] == "cifar10":
+		return trainImages(ctx, args[1:], "cifar10")
+	case slices.ContainsFunc(args, func(a string) bool { return a == "--text" || a == "-text" || strings.HasPrefix(a, "--text=") }):
+		return trainText(ctx, args, false)
+	case len(args) == 0 || strings.HasPrefix(args[0], "-") && !slices.ContainsFunc(args, func(a string) bool {
+		return a == "--images" || a == "-images" || strings.HasPrefix(a, "--images=") || a == "--corpus" || strings.HasPrefix(a, "--corpus=")
+	}):
+		if len(args) == 0 || (args[0] != "-h" && args[0] != "--help") {
+			fmt.Fprintln(os.Stderr, "usage: corpushunt train (--images DIR | --text FILE | cifar10 | yelp) [flags] --out MODELDIR   (corpushunt train --images DIR -h for flags)")
+			return errUsage
+		}
 	}
-	if len(args) == 0 || args[0] != "cifar10" {
-		fmt.Fprintln(os.Stderr, "usage: corpushunt train cifar10|yelp [flags] --out MODELDIR   (corpushunt train cifar10 -h for flags)")
-		return errUsage
+	return trainImages(ctx, args, "")
+}
+
+// trainImages trains a convolutional autoencoder on an image corpus: `train cifar10` or
+// `train --images DIR`.
+func trainImages(ctx context.Context, args []string, demo string) error {
+	name := "train --images"
+	if demo != "" {
+		name = "train " + demo
 	}
-	fs := newFlags("train cifar10", "train cifar10 [--model parity|small|denoising] [--limit N] [--epochs E] --out MODELDIR")
-	data := fs.String("data", "", "data root")
+	fs := newFlags(name, name+" [--model parity|small|denoising] [--size 32x32] [--limit N] [--epochs E] --out MODELDIR")
+	cf := addCorpusFlags(fs, demo)
 	model := fs.String("model", "parity", "architecture: parity (the tutorial's), small (half width), denoising (parity + input noise + 256-d dense code)")
-	limit := fs.Int("limit", 0, "train on the first N training images (0: all 50,000, less the validation images)")
-	val := fs.Int("val", 1000, "hold out this many images (the last of the split) for the validation loss")
+	size := fs.String("size", "", "input size HxW or HxWxC, multiples of 16 (default: the corpus's most common size rounded to a multiple of 16, at most 64; CIFAR-10: 32x32x3)")
+	fitFlag := fs.String("fit", "crop", "images not of the input size: crop (centre) or pad (white)")
+	limit := fs.Int("limit", 0, "train on the first N images (0: all, less the validation images)")
+	val := fs.Int("val", -1, "hold out this many images (the last of the corpus) for the validation loss (-1: 10%, at most 1000)")
 	epochs := fs.Int("epochs", 5, "epochs (with --resume: total, including those done)")
 	batch := fs.Int("batch", 128, "images per step")
 	lr := fs.Float64("lr", 1e-3, "Adam learning rate")
@@ -35,57 +59,82 @@ func cmdTrain(ctx context.Context, args []string) error {
 	conv := fs.String("conv", "im2col", "convolution implementation: im2col (fastest on the pure-Go backend) or native (ConvGeneral; cuDNN on XLA CUDA)")
 	be := fs.String("backend", "", "GoMLX backend: go (default), xla:cuda, xla:/path/to/plugin.so (default $GOMLX_BACKEND)")
 	out := fs.String("out", "", "model directory (required)")
-	if err := parse(fs, args[1:]); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := required(fs, "out"); err != nil {
 		return err
 	}
+	if *epochs < 1 || *batch < 1 || *limit < 0 || *lr <= 0 {
+		return fmt.Errorf("--epochs and --batch must be ≥ 1, --limit ≥ 0, --lr > 0")
+	}
+	fit, err := images.ParseFit(*fitFlag)
+	if err != nil {
+		return err
+	}
+	sp, err := cf.get("train")
+	if err != nil {
+		return err
+	}
+	c, err := openCorpus(sp)
+	if err != nil {
+		return err
+	}
+	if c.Kind() != corpus.Image {
+		return fmt.Errorf("%s holds %s items; train --images needs images (text: train --text)", sp, c.Kind())
+	}
 	b, err := convae.Preset(*model)
 	if err != nil {
 		return err
 	}
-	cfg, err := b.Conv(*conv).Done()
+	h, w, ch, err := trainSize(*size, c)
 	if err != nil {
 		return err
 	}
-	_, split, err := openSplit(*data, cifar10.Train, cifar10.Options{})
+	cfg, err := b.Conv(*conv).Input(h, w, ch).Done()
 	if err != nil {
 		return err
 	}
-	n := split.Len()
-	if *val < 0 || *val >= n {
-		return fmt.Errorf("--val %d: want 0 ≤ val < %d", *val, n)
+	n := c.Len()
+	v := *val
+	if v < 0 {
+		v = min(1000, n/10)
 	}
-	trainN := n - *val
+	if v >= n {
+		return fmt.Errorf("--val %d: want 0 ≤ val < %d (the corpus's size)", v, n)
+	}
+	trainN := n - v
 	if *limit > 0 && *limit < trainN {
 		trainN = *limit
 	}
-	trainSet, valSet, err := loadImages(split, trainN, n-*val, *val)
+	update, finish := newBar(n, "read images", "img")
+	trainSet, valSet, err := loadImages(ctx, c, cfg, fit, trainN, n-v, v, update)
+	finish()
 	if err != nil {
 		return err
 	}
+	reportSkipped(c)
 	backendImpl, err := backend.New(*be)
 	if err != nil {
 		return err
 	}
-	note("training %s (%d-d code, %.1f MFLOP/image forward) on %d images, validating on %d, backend %s",
-		cfg.Name, cfg.CodeDim(), cfg.FLOPs()/1e6, trainSet.N, valSet.N, backendImpl.Name())
-	var update func(int, int)
-	var finish func()
+	note("training %s (%d×%d×%d input, %d-d code, %.1f MFLOP/image forward) on %d images, validating on %d, backend %s",
+		cfg.Name, h, w, ch, cfg.CodeDim(), cfg.FLOPs()/1e6, trainSet.N, valSet.N, backendImpl.Name())
+	var bar func(int, int)
+	var done func()
 	lastLoss := 0.0
 	meta, err := convae.Train(ctx, backendImpl, *out, cfg, trainSet, valSet, convae.TrainOptions{
 		Epochs: *epochs, Batch: *batch, LR: *lr, Resume: *resume,
 		Progress: func(p convae.Progress) {
-			if update == nil {
-				update, finish = newBar(p.Total, "train", "img")
+			if bar == nil {
+				bar, done = newBar(p.Total, "train", "img")
 			}
 			lastLoss = p.Loss
-			update(p.Done, p.Total)
+			bar(p.Done, p.Total)
 		},
 	})
-	if finish != nil {
-		finish()
+	if done != nil {
+		done()
 	}
 	if errors.Is(err, context.Canceled) && meta != nil {
 		fmt.Printf("interrupted: checkpoint at step %d saved in %s; continue with --resume\n", meta.Step, *out)
@@ -99,6 +148,20 @@ func cmdTrain(ctx context.Context, args []string) error {
 	return nil
 }
 
+// trainSize reads --size, or rounds the corpus's most common size to multiples of 16
+// (16 to 64).
+func trainSize(s string, c corpus.Corpus) (h, w, ch int, err error) {
+	if s != "" {
+		return pixelSize(s, c)
+	}
+	h, w, ch, err = pixelSize("", c)
+	if err != nil {
+		return
+	}
+	round := func(x int) int { return min(64, max(16, (x+8)/16*16)) }
+	return round(h), round(w), ch, nil
+}
+
 func fmtSeconds(s float64) string {
 	if s < 120 {
 		return fmt.Sprintf("%.0fs training", s)
@@ -106,25 +169,38 @@ func fmtSeconds(s float64) string {
 	return fmt.Sprintf("%.1f min training", s/60)
 }
 
-// loadImages reads the first trainN records and the records [valStart, valStart+valN) of a
-// split as compact byte images.
-func loadImages(split *cifar10.Split, trainN, valStart, valN int) (convae.Images, convae.Images, error) {
-	tr := convae.Images{Pixels: make([]byte, 0, trainN*cifar10.PixelBytes)}
-	va := convae.Images{Pixels: make([]byte, 0, valN*cifar10.PixelBytes)}
-	for b, err := range split.Batches(1024) {
-		if err != nil {
-			return tr, va, err
+// loadImages reads a corpus's images at the model's input size as compact bytes: the
+// first trainN for training and [valStart, valStart+valN) for validation.
+func loadImages(ctx context.Context, c corpus.Corpus, cfg convae.Config, fit images.Fit, trainN, valStart, valN int, progress func(int, int)) (convae.Images, convae.Images, error) {
+	h, w, ch := cfg.InputShape()
+	size := h * w * ch
+	tr := convae.Images{Pixels: make([]byte, 0, trainN*size), H: h, W: w, C: ch}
+	va := convae.Images{Pixels: make([]byte, 0, valN*size), H: h, W: w, C: ch}
+	i := 0
+	err := c.Batches(ctx, 512, func(b []corpus.Record) error {
+		imgs := make([]image.Image, len(b))
+		for j, r := range b {
+			imgs[j] = r.Image
 		}
-		for _, r := range b {
+		px := images.PrepareBatch(imgs, h, w, ch, fit)
+		for j := range b {
+			var dst *convae.Images
 			switch {
-			case r.Index < trainN:
-				tr.Pixels = append(tr.Pixels, r.Pixels...)
-				tr.N++
-			case r.Index >= valStart && r.Index < valStart+valN:
-				va.Pixels = append(va.Pixels, r.Pixels...)
-				va.N++
+			case i < trainN:
+				dst = &tr
+			case i >= valStart && i < valStart+valN:
+				dst = &va
 			}
+			if dst != nil {
+				for _, v := range px[j*size : (j+1)*size] {
+					dst.Pixels = append(dst.Pixels, byte(v*255+0.5))
+				}
+				dst.N++
+			}
+			i++
 		}
-	}
-	return tr, va, nil
+		progress(i, c.Len())
+		return nil
+	})
+	return tr, va, err
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/corpushunt/corpushunt/datasets/yelp"
 	"github.com/corpushunt/corpushunt/simsearch/backend"
+	"github.com/corpushunt/corpushunt/simsearch/corpus"
 	"github.com/corpushunt/corpushunt/simsearch/ingest"
 	"github.com/corpushunt/corpushunt/simsearch/textae"
 )
@@ -27,9 +28,17 @@ func textBackend(config string) (string, error) {
 	return config, nil
 }
 
-func trainYelp(ctx context.Context, args []string) error {
-	fs := newFlags("train yelp", "train yelp [--size cpu|paper] [--kind daae] [--minutes 20] --out MODELDIR")
-	data := fs.String("data", "", "data root")
+// trainText trains a text autoencoder on a text corpus: `train yelp` (the demo, eval
+// queries held out) or `train --text FILE`.
+func trainText(ctx context.Context, args []string, demo bool) error {
+	name := "train --text"
+	if demo {
+		name = "train yelp"
+	}
+	fs := newFlags(name, name+" [FILE] [--size cpu|paper] [--kind daae] [--minutes 20] --out MODELDIR")
+	cf := addCorpusFlags(fs, map[bool]string{true: "yelp", false: ""}[demo])
+	tokName := fs.String("tokenizer", "", "words (default) or fields (split on spaces only); the yelp demo uses its own")
+	maskLogs := fs.Bool("mask-logs", false, "mask numbers, ids, addresses, times and paths before tokenising (log lines)")
 	size := fs.String("size", "cpu", "cpu (reduced, ~20 min on 2 cores) or paper (the published sizes, for GPUs)")
 	kind := fs.String("kind", "daae", "daae, aae, ae or vae")
 	vocabN := fs.Int("vocab", 0, "words kept, overriding the size preset (0: the preset's)")
@@ -49,7 +58,7 @@ func trainYelp(ctx context.Context, args []string) error {
 	lr := fs.Float64("lr", 0, "Adam learning rate, betas 0.5, 0.999 (0: the preset's: cpu 2e-3, paper 5e-4)")
 	seed := fs.Uint64("seed", 1, "random seed: initial weights, batch order, noise and the validation split")
 	val := fs.Int("val", 1000, "sentences held out for the validation loss and token accuracy")
-	holdOut := fs.String("hold-out", "queries", "files whose sentences are kept out of training: queries (the eval queries, "+strings.Join(ingest.YelpQueryFiles, ",")+"), none, or a comma-separated list")
+	holdOut := fs.String("hold-out", "queries", "yelp: files whose sentences are kept out of training: queries (the eval queries, "+strings.Join(yelp.QueryFiles, ",")+"), none, or a comma-separated list")
 	limit := fs.Int("limit", 0, "use at most N sentences (0: all labelled dev/test sentences; labels are not used)")
 	be := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else pure Go)")
 	resume := fs.Bool("resume", false, "continue the model in --out (its size, vocabulary and step), for another --minutes")
@@ -85,56 +94,75 @@ func trainYelp(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := yelp.Locate(*data)
-	if err != nil {
-		return err
-	}
-	sents, err := ingest.ReadYelp(c, ingest.YelpIndexFiles, 0)
+	sp, err := cf.get("")
 	if err != nil {
 		return err
 	}
 	var held []string
-	switch *holdOut {
-	case "none", "":
-	case "queries":
-		held = ingest.YelpQueryFiles
-	default:
-		held = strings.Split(*holdOut, ",")
-	}
-	if len(held) > 0 {
-		h, err := ingest.ReadYelp(c, held, 0)
-		if err != nil {
-			return fmt.Errorf("--hold-out: %w (--hold-out none trains on every sentence)", err)
+	if sp.Source == yelp.SourceName {
+		switch *holdOut {
+		case "none", "":
+		case "queries":
+			held = yelp.QueryFiles
+		default:
+			held = strings.Split(*holdOut, ",")
 		}
-		var n int
-		sents, n = ingest.Without(sents, h)
-		note("held out of training: %d sentences with the texts of %s", n, strings.Join(held, ","))
+		if len(held) > 0 {
+			sp.Options["without"] = strings.Join(held, ",")
+		}
+	}
+	c, err := openCorpus(sp)
+	if err != nil {
+		return fmt.Errorf("%w (yelp: --hold-out none trains on every sentence)", err)
+	}
+	if c.Kind() != corpus.Text {
+		return fmt.Errorf("train --text: %s holds %s items, not texts", sp, c.Kind())
+	}
+	tok := ingest.Tokenizer{Name: *tokName, MaskLogs: *maskLogs}
+	if tok.Name == "" {
+		tok.Name = "words"
+		if sp.Source == yelp.SourceName {
+			tok.Name = yelp.TokenizerName
+		}
+	}
+	if err := tok.Validate(); err != nil {
+		return err
+	}
+	recs, err := corpus.Collect(ctx, c)
+	if err != nil {
+		return err
+	}
+	if s := c.Summary(); s.SkippedTotal() > 0 {
+		note("corpus: %s", s)
 	}
 	r := rand.New(rand.NewPCG(*seed, 3))
-	r.Shuffle(len(sents), func(i, j int) { sents[i], sents[j] = sents[j], sents[i] })
-	if *limit > 0 && *limit < len(sents) {
-		sents = sents[:*limit]
+	r.Shuffle(len(recs), func(i, j int) { recs[i], recs[j] = recs[j], recs[i] })
+	if *limit > 0 && *limit < len(recs) {
+		recs = recs[:*limit]
 	}
-	if *val >= len(sents) {
-		return fmt.Errorf("--val %d: only %d sentences", *val, len(sents))
+	if *val >= len(recs) {
+		return fmt.Errorf("--val %d: only %d texts", *val, len(recs))
 	}
-	toks := make([][]string, len(sents))
-	for i, s := range sents {
-		toks[i] = s.Tokens()
+	if *val < 0 || *limit < 0 || *minutes < 0 || *epochs < 0 || *batch < 1 {
+		return fmt.Errorf("--val, --limit, --minutes and --epochs must be ≥ 0, --batch ≥ 1")
+	}
+	toks := make([][]string, len(recs))
+	for i, rec := range recs {
+		toks[i] = tok.Tokens(rec.Text)
 	}
 	trainToks, valToks := toks[*val:], toks[:*val]
-	var vocab *yelp.Vocab
+	var vocab *textae.Vocab
 	if *resume {
 		meta, err := textae.ReadMeta(*out)
 		if err != nil {
 			return err
 		}
-		if vocab, err = yelp.LoadVocab(filepath.Join(*out, textae.VocabFile)); err != nil {
+		if vocab, err = textae.LoadVocab(filepath.Join(*out, textae.VocabFile)); err != nil {
 			return err
 		}
 		cfg = meta.Config
 	} else {
-		vocab = yelp.BuildVocab(trainToks, cfg.Vocab)
+		vocab = textae.BuildVocab(trainToks, cfg.Vocab)
 		cfg.Vocab = vocab.Len() - 5
 	}
 	trainSet, _ := textae.Prepare(trainToks, vocab, cfg.MaxLen)
@@ -153,6 +181,7 @@ func trainYelp(ctx context.Context, args []string) error {
 	var finish func()
 	meta, err := textae.Train(ctx, bk, *out, cfg, vocab, trainSet, valSet, textae.TrainOptions{
 		Minutes: *minutes, Epochs: *epochs, Batch: *batch, LR: *lr, Resume: *resume, HeldOut: held, Seed: *seed,
+		Tokenizer: tok.Name, MaskLogs: tok.MaskLogs,
 		Progress: func(step int64, done, total int, loss float64) {
 			if update == nil {
 				update, finish = newBar(total, "train", "sent")

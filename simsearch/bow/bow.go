@@ -38,25 +38,50 @@ type Encoder struct {
 
 // Fit counts document frequencies over tokenised sentences.
 func Fit(sentences [][]string, dim int, seed uint64) (*Encoder, error) {
-	if dim < 1 {
-		return nil, fmt.Errorf("bow: dimension %d < 1", dim)
+	f, err := NewFitter(dim, seed)
+	if err != nil {
+		return nil, err
 	}
-	e := &Encoder{D: dim, Seed: seed, DF: map[string]int{}}
 	for _, s := range sentences {
-		seen := map[string]bool{}
-		for _, w := range s {
-			if !seen[w] {
-				seen[w] = true
-				e.DF[w]++
-			}
-		}
-		e.Docs++
+		f.Add(s)
 	}
-	if e.Docs == 0 {
-		return nil, fmt.Errorf("bow: no sentences to fit")
-	}
-	return e, nil
+	return f.Done()
 }
+
+// Fitter counts document frequencies one text at a time, so a corpus can be streamed.
+type Fitter struct{ e *Encoder }
+
+// NewFitter starts fitting an encoder of the given dimension.
+func NewFitter(dim int, seed uint64) (*Fitter, error) {
+	if dim < 1 || dim > MaxDim {
+		return nil, fmt.Errorf("bow: dimension %d outside 1..%d", dim, MaxDim)
+	}
+	return &Fitter{&Encoder{D: dim, Seed: seed, DF: map[string]int{}}}, nil
+}
+
+// Add counts one text's distinct tokens.
+func (f *Fitter) Add(tokens []string) {
+	seen := make(map[string]bool, len(tokens))
+	for _, w := range tokens {
+		if !seen[w] {
+			seen[w] = true
+			f.e.DF[w]++
+		}
+	}
+	f.e.Docs++
+}
+
+// Done returns the fitted encoder.
+func (f *Fitter) Done() (*Encoder, error) {
+	if f.e.Docs == 0 {
+		return nil, fmt.Errorf("bow: no texts to fit")
+	}
+	return f.e, nil
+}
+
+// Known reports whether a token occurred in the corpus the encoder was fitted on. A
+// query made only of unknown tokens has no meaningful neighbours.
+func (e *Encoder) Known(token string) bool { return e.DF[token] > 0 }
 
 // Dim is the vector length.
 func (e *Encoder) Dim() int { return e.D }

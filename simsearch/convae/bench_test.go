@@ -36,7 +36,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			for i := range idx {
 				idx[i] = i
 			}
-			x := tensors.FromFlatDataAndDimensions(set.Float32(idx, nil), 128, Height, Width, Channels)
+			x := tensors.FromFlatDataAndDimensions(set.Float32(idx, nil), 128, 32, 32, 3)
 			if _, err := tr.TrainStep(nil, []*tensors.Tensor{x}, []*tensors.Tensor{x}); err != nil { // compile
 				b.Fatal(err)
 			}
@@ -67,7 +67,7 @@ func BenchmarkEncode(b *testing.B) {
 	for i := range idx {
 		idx[i] = i
 	}
-	x := tensors.FromFlatDataAndDimensions(set.Float32(idx, nil), 512, Height, Width, Channels)
+	x := tensors.FromFlatDataAndDimensions(set.Float32(idx, nil), 512, 32, 32, 3)
 	if _, err := exec.Exec1(x); err != nil {
 		b.Fatal(err)
 	}

@@ -22,6 +22,24 @@ type Config struct {
 	// one matrix product, fast on the pure-Go backend) or "native" (GoMLX's ConvGeneral,
 	// what XLA runs best). Both use the same variables.
 	Conv string `json:"conv"`
+	// Input is the image size [height, width, channels] the model takes; height and width
+	// multiples of 16, channels 1 (grayscale) or 3 (RGB). Empty means CIFAR-10's 32×32×3
+	// (models saved before the field existed).
+	Input []int `json:"input,omitempty"`
+}
+
+// InputShape returns the image size the model takes.
+func (c Config) InputShape() (h, w, ch int) {
+	if len(c.Input) != 3 {
+		return 32, 32, 3
+	}
+	return c.Input[0], c.Input[1], c.Input[2]
+}
+
+// ImageSize is the number of values of one input image (h·w·ch).
+func (c Config) ImageSize() int {
+	h, w, ch := c.InputShape()
+	return h * w * ch
 }
 
 // Builder configures a model; finish with Done.
@@ -70,6 +88,10 @@ func (b *Builder) Noise(sigma float64) *Builder { b.c.Noise = sigma; return b }
 // Conv selects "im2col" or "native" convolutions.
 func (b *Builder) Conv(impl string) *Builder { b.c.Conv = impl; return b }
 
+// Input sets the image size: height and width multiples of 16 (four 2× poolings),
+// channels 1 or 3. Default 32×32×3.
+func (b *Builder) Input(h, w, ch int) *Builder { b.c.Input = []int{h, w, ch}; return b }
+
 // Done validates and returns the configuration.
 func (b *Builder) Done() (Config, error) {
 	c := b.c
@@ -84,6 +106,9 @@ func (b *Builder) Done() (Config, error) {
 	if c.Code < 0 || c.Noise < 0 {
 		return c, fmt.Errorf("convae: negative code size or noise")
 	}
+	if h, w, ch := c.InputShape(); h < 16 || w < 16 || h%16 != 0 || w%16 != 0 || h*w > 1024*1024 || (ch != 1 && ch != 3) {
+		return c, fmt.Errorf("convae: input %d×%d×%d: height and width must be multiples of 16 (16 to 1024), channels 1 or 3", h, w, ch)
+	}
 	if c.Conv != "im2col" && c.Conv != "native" {
 		return c, fmt.Errorf("convae: conv %q (want im2col or native)", c.Conv)
 	}
@@ -95,27 +120,29 @@ func (c Config) CodeDim() int {
 	if c.Code > 0 {
 		return c.Code
 	}
-	return 2 * 2 * c.Channels[3]
+	h, w, _ := c.InputShape()
+	return (h / 16) * (w / 16) * c.Channels[3]
 }
 
 // FLOPs counts multiply-adds ×2 for one image forward pass (convolutions, transposed
 // convolutions and dense layers; activations and pooling are not counted).
 func (c Config) FLOPs() float64 {
 	var f float64
-	in, hw := 3, 32
+	h, w, ch0 := c.InputShape()
+	in, area := ch0, h*w
 	for _, ch := range c.Channels {
-		f += 2 * float64(hw*hw*9*in*ch)
-		in, hw = ch, hw/2
+		f += 2 * float64(area*9*in*ch)
+		in, area = ch, area/4
 	}
-	flat := 4 * c.Channels[3]
+	flat := area * c.Channels[3]
 	if c.Code > 0 {
 		f += 2 * 2 * float64(flat*c.Code)
 	}
-	outs := []int{c.Channels[2], c.Channels[1], c.Channels[0], 3}
-	in, hw = c.Channels[3], 2
+	outs := []int{c.Channels[2], c.Channels[1], c.Channels[0], ch0}
+	in = c.Channels[3]
 	for _, o := range outs {
-		f += 2 * float64(hw*hw*in*4*o)
-		in, hw = o, hw*2
+		f += 2 * float64(area*in*4*o)
+		in, area = o, area*4
 	}
 	return f
 }

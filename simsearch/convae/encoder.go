@@ -13,6 +13,7 @@ import (
 	gctx "github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 
+	"github.com/corpushunt/corpushunt/simsearch/backend"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 )
 
@@ -29,6 +30,8 @@ type Encoder struct {
 	recon *gctx.Exec
 	// Batch is the most images encoded per call to the backend; default 512.
 	Batch int
+
+	checksum string
 }
 
 // LoadEncoder loads the latest checkpoint of the model in dir.
@@ -38,8 +41,13 @@ func LoadEncoder(be backends.Backend, dir string) (*Encoder, error) {
 		return nil, err
 	}
 	mctx := gctx.New()
-	if _, err := checkpoints.Load(mctx).Dir(filepath.Join(dir, CheckpointDir)).Done(); err != nil {
+	ckpt, err := checkpoints.Load(mctx).Dir(filepath.Join(dir, CheckpointDir)).Done()
+	if err != nil {
 		return nil, fmt.Errorf("model %s: load checkpoint: %w", dir, err)
+	}
+	sum, err := backend.WeightsChecksum(ckpt.LoadedVariables(), "var:/model/")
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", dir, err)
 	}
 	cfg := meta.Config
 	enc, err := gctx.NewExecAny(be, mctx.Reuse(), func(ctx *gctx.Context, x *Node) *Node {
@@ -55,7 +63,7 @@ func LoadEncoder(be backends.Backend, dir string) (*Encoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Encoder{Dir: dir, Meta: meta, enc: enc, recon: recon, Batch: 512}, nil
+	return &Encoder{Dir: dir, Meta: meta, enc: enc, recon: recon, Batch: 512, checksum: sum}, nil
 }
 
 // Dim is the code length.
@@ -64,23 +72,28 @@ func (e *Encoder) Dim() int { return e.Meta.Config.CodeDim() }
 // Info describes the encoder for index manifests.
 func (e *Encoder) Info() index.EncoderInfo {
 	abs, _ := filepath.Abs(e.Dir)
-	return index.EncoderInfo{Name: EncoderName, Version: strconv.Itoa(formatVersion), Model: abs,
-		Params: map[string]string{"model": e.Meta.Config.Name, "step": strconv.FormatInt(e.Meta.Step, 10)}}
+	return index.EncoderInfo{Name: EncoderName, Version: strconv.Itoa(formatVersion), Model: abs, Checksum: e.checksum,
+		Params: map[string]string{"model": e.Meta.Config.Name}}
 }
 
-// EncodeImages maps n images (n×32×32×3 float32 in [0,1]) to n codes.
+// InputShape is the image size the model takes.
+func (e *Encoder) InputShape() (h, w, c int) { return e.Meta.Config.InputShape() }
+
+// EncodeImages maps n images (n×H×W×C float32 in [0,1], HWC) to n codes.
 func (e *Encoder) EncodeImages(ctx context.Context, images []float32, n int) ([]float32, error) {
 	return e.run(ctx, e.enc, images, n, e.Dim())
 }
 
 // Reconstruct returns the model's reconstructions of n images, same layout as the input.
 func (e *Encoder) Reconstruct(ctx context.Context, images []float32, n int) ([]float32, error) {
-	return e.run(ctx, e.recon, images, n, ImageBytes)
+	return e.run(ctx, e.recon, images, n, e.Meta.Config.ImageSize())
 }
 
 func (e *Encoder) run(ctx context.Context, exec *gctx.Exec, images []float32, n, outDim int) ([]float32, error) {
-	if len(images) != n*ImageBytes {
-		return nil, fmt.Errorf("convae: %d values for %d images of 32×32×3", len(images), n)
+	h, w, c := e.Meta.Config.InputShape()
+	size := h * w * c
+	if len(images) != n*size {
+		return nil, fmt.Errorf("convae: %d values for %d images of %d×%d×%d", len(images), n, h, w, c)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -90,13 +103,13 @@ func (e *Encoder) run(ctx context.Context, exec *gctx.Exec, images []float32, n,
 			return nil, err
 		}
 		end := min(start+e.Batch, n)
-		batch := images[start*ImageBytes : end*ImageBytes]
+		batch := images[start*size : end*size]
 		if rows := bucket(end-start, e.Batch); rows > end-start {
 			// Pad to a power-of-two bucket: few distinct shapes, so few compilations (each
 			// new shape costs seconds on XLA), at most 2× the work for a partial batch.
-			batch = append(make([]float32, 0, rows*ImageBytes), batch...)[:rows*ImageBytes]
+			batch = append(make([]float32, 0, rows*size), batch...)[:rows*size]
 		}
-		x := tensors.FromFlatDataAndDimensions(batch, len(batch)/ImageBytes, Height, Width, Channels)
+		x := tensors.FromFlatDataAndDimensions(batch, len(batch)/size, h, w, c)
 		y, err := exec.Exec1(x)
 		if err != nil {
 			return nil, fmt.Errorf("convae: encode: %w", err)

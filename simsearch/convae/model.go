@@ -10,12 +10,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 )
 
-// Image geometry the model is built for.
-const (
-	Height, Width, Channels = 32, 32, 3
-)
-
-// Encode maps images [batch, 32, 32, 3] (float32 in [0,1]) to codes [batch, CodeDim].
+// Encode maps images [batch, H, W, C] (float32 in [0,1], Config.Input) to codes
+// [batch, CodeDim].
 // Variables live under ctx's current scope in "encoder".
 func Encode(ctx *context.Context, c Config, images *Node) *Node {
 	ctx = ctx.In("encoder")
@@ -37,16 +33,17 @@ func Encode(ctx *context.Context, c Config, images *Node) *Node {
 	return x
 }
 
-// Decode maps codes [batch, CodeDim] back to images [batch, 32, 32, 3].
+// Decode maps codes [batch, CodeDim] back to images [batch, H, W, C].
 func Decode(ctx *context.Context, c Config, code *Node) *Node {
 	ctx = ctx.In("decoder")
 	batch := code.Shape().Dimensions[0]
 	x := code
+	h, w, ch := c.InputShape()
 	if c.Code > 0 {
-		x = activations.Relu(layers.DenseWithBias(ctx.In("code"), x, 4*c.Channels[3]))
+		x = activations.Relu(layers.DenseWithBias(ctx.In("code"), x, (h/16)*(w/16)*c.Channels[3]))
 	}
-	x = Reshape(x, batch, 2, 2, c.Channels[3])
-	outs := []int{c.Channels[2], c.Channels[1], c.Channels[0], Channels}
+	x = Reshape(x, batch, h/16, w/16, c.Channels[3])
+	outs := []int{c.Channels[2], c.Channels[1], c.Channels[0], ch}
 	for i, o := range outs {
 		x = ConvTranspose2x2(ctx.Inf("deconv%d", i), x, o)
 		x = activations.Relu(x)

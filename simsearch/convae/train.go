@@ -21,20 +21,29 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 )
 
-// Images holds n images as HWC bytes (32×32×3 each), the compact form training shuffles.
+// Images holds n images as HWC bytes (H×W×C each), the compact form training shuffles.
 type Images struct {
-	Pixels []byte
-	N      int
+	Pixels  []byte
+	N       int
+	H, W, C int // image size; 0 means 32×32×3
 }
 
-// ImageBytes is the size of one image.
-const ImageBytes = Height * Width * Channels
+// Shape is the size of one image.
+func (im Images) Shape() (h, w, c int) {
+	if im.H == 0 {
+		return 32, 32, 3
+	}
+	return im.H, im.W, im.C
+}
 
-// Float32 converts images idx into a [len(idx), 32, 32, 3] float32 batch in [0,1].
+func (im Images) size() int { h, w, c := im.Shape(); return h * w * c }
+
+// Float32 converts images idx into a [len(idx), H, W, C] float32 batch in [0,1].
 func (im Images) Float32(idx []int, dst []float32) []float32 {
 	dst = dst[:0]
+	n := im.size()
 	for _, i := range idx {
-		for _, p := range im.Pixels[i*ImageBytes : (i+1)*ImageBytes] {
+		for _, p := range im.Pixels[i*n : (i+1)*n] {
 			dst = append(dst, float32(p)/255)
 		}
 	}
@@ -174,6 +183,15 @@ func Train(ctx context.Context, be backends.Backend, dir string, cfg Config, tra
 		meta = &Meta{FormatVersion: formatVersion, Kind: "convae", Config: cfg, Created: time.Now().UTC(),
 			Batch: o.Batch, LR: o.LR}
 	}
+	ih, iw, ic := cfg.InputShape()
+	for name, set := range map[string]Images{"training": trainSet, "validation": valSet} {
+		if h, w, c := set.Shape(); set.N > 0 && (h != ih || w != iw || c != ic) {
+			return nil, fmt.Errorf("train: %s images are %d×%d×%d, the model takes %d×%d×%d", name, h, w, c, ih, iw, ic)
+		}
+		if len(set.Pixels) != set.N*set.size() {
+			return nil, fmt.Errorf("train: %s set holds %d bytes for %d images of %d values", name, len(set.Pixels), set.N, set.size())
+		}
+	}
 	meta.Backend = be.Name()
 	meta.TrainImages, meta.ValImages = trainSet.N, valSet.N
 
@@ -240,7 +258,7 @@ func Train(ctx context.Context, be backends.Backend, dir string, cfg Config, tra
 				return meta, err
 			}
 			batch = trainSet.Float32(perm[s*o.Batch:(s+1)*o.Batch], batch)
-			x := tensors.FromFlatDataAndDimensions(batch, o.Batch, Height, Width, Channels)
+			x := tensors.FromFlatDataAndDimensions(batch, o.Batch, ih, iw, ic)
 			m, err := trainer.TrainStep(nil, []*tensors.Tensor{x}, []*tensors.Tensor{x})
 			if err != nil {
 				return nil, fmt.Errorf("train step: %w", err)
@@ -300,7 +318,8 @@ func evalLoss(exec *gctx.Exec, set Images, batch int) (float64, error) {
 			idx = append(idx, i)
 		}
 		buf = set.Float32(idx, buf)
-		out, err := exec.Exec1(tensors.FromFlatDataAndDimensions(buf, end-start, Height, Width, Channels))
+		h, w, c := set.Shape()
+		out, err := exec.Exec1(tensors.FromFlatDataAndDimensions(buf, end-start, h, w, c))
 		if err != nil {
 			return 0, err
 		}

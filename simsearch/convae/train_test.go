@@ -11,6 +11,7 @@ import (
 // blobs makes n images of a coloured square on a grey background of random brightness:
 // enough structure for a tiny autoencoder to learn quickly.
 func blobs(n int, seed uint64) Images {
+	const ImageBytes, Width = 32 * 32 * 3, 32
 	r := rand.New(rand.NewPCG(seed, 1))
 	im := Images{Pixels: make([]byte, n*ImageBytes), N: n}
 	for i := 0; i < n; i++ {

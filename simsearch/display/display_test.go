@@ -3,12 +3,14 @@ package display
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"image"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/corpushunt/corpushunt/simsearch/corpus"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 )
 
@@ -36,11 +38,39 @@ func TestGalleryHTML(t *testing.T) {
 	}
 }
 
-func TestReviewListHighlightsSharedWords(t *testing.T) {
-	r := ReviewList{Query: "the food was cold", Hits: []index.Hit{{Rank: 1, Distance: 0.5, Item: index.Item{Text: "cold food , rude staff", LabelName: "negative"}}}}
+func TestTextListHighlightsSharedWordsAndNamesScores(t *testing.T) {
+	r := TextList{Query: "The food was COLD!", Hits: []index.Hit{{Rank: 1, Distance: 0.5, Item: index.Item{Text: "cold food , rude staff", Label: "negative"}}}}
 	h := r.HTML()
-	if !strings.Contains(h, "<mark>cold</mark> <mark>food</mark> , rude staff") {
-		t.Errorf("review HTML %s", h)
+	if !strings.Contains(h, "<mark>cold</mark> <mark>food</mark> , rude staff") || !strings.Contains(h, "d=0.5") {
+		t.Errorf("text list HTML %s", h)
+	}
+	r.Metric = index.Cosine
+	if h := r.HTML(); !strings.Contains(h, "s=0.5") || strings.Contains(h, "d=0.5") {
+		t.Errorf("a cosine score is a similarity, not a distance: %s", h)
+	}
+}
+
+type oneImage struct{}
+
+func (oneImage) Resolve(ref string) (corpus.Record, error) {
+	if ref == "missing" {
+		return corpus.Record{}, corpus.ErrNoRef
+	}
+	return corpus.Record{Item: corpus.Item{Ref: ref}, Image: image.NewGray(image.Rect(0, 0, 5, 3))}, nil
+}
+
+func TestHitsGalleryResolvesAnyCorpus(t *testing.T) {
+	hits := []index.Hit{{Rank: 1, ID: 4, Distance: 0.9, Item: index.Item{Ref: "a/b.png", Label: "cat"}}, {Rank: 2, ID: 9, Distance: 0.5, Item: index.Item{Ref: "c.png", Label: "dog"}}}
+	g, err := HitsGallery("t", nil, "cat", hits, index.IP, oneImage{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Tiles) != 2 || !g.Tiles[0].Match || g.Tiles[1].Match || g.Tiles[0].Caption[0] != "#1  s=0.9" {
+		t.Errorf("tiles %+v", g.Tiles)
+	}
+	hits[1].Item.Ref = "missing"
+	if _, err := HitsGallery("t", nil, "", hits, index.L2, oneImage{}); !errors.Is(err, corpus.ErrNoRef) {
+		t.Errorf("missing payload: %v", err)
 	}
 }
 

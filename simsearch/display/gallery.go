@@ -8,8 +8,9 @@ import (
 	"image"
 	"image/png"
 	"strings"
+	"unicode"
 
-	"github.com/corpushunt/corpushunt/datasets/cifar10"
+	"github.com/corpushunt/corpushunt/simsearch/corpus"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 )
 
@@ -89,67 +90,111 @@ func (g Gallery) Text() string {
 	return b.String()
 }
 
-// CIFARGallery builds a gallery for a query and its hits over a CIFAR-10 index: the query
-// tile first (when queryImg is not nil), then each hit with rank, distance, label and id.
-func CIFARGallery(title string, queryImg image.Image, queryLabel string, hits []index.Hit) (Gallery, error) {
+// Resolver finds an item's payload from its reference; every corpus.Corpus is one (open
+// the index's corpus with corpus.Open(ix.Corpus())).
+type Resolver interface {
+	Resolve(ref string) (corpus.Record, error)
+}
+
+// Score formats a hit's score for captions: "d=" for L2 distances (smaller is closer),
+// "s=" for inner-product and cosine similarities (larger is closer).
+func Score(m index.Metric, v float32) string {
+	if m.HigherIsCloser() {
+		return fmt.Sprintf("s=%.3g", v)
+	}
+	return fmt.Sprintf("d=%.3g", v)
+}
+
+// HitsGallery builds a gallery for a query and its hits over an image index: the query
+// tile first (when query is not nil), then each hit with rank, score, label and id. Hit
+// images come from r.
+func HitsGallery(title string, query image.Image, queryLabel string, hits []index.Hit, m index.Metric, r Resolver) (Gallery, error) {
 	g := Gallery{Title: title}
-	if queryImg != nil {
-		g.Tiles = append(g.Tiles, Tile{Image: queryImg, Caption: []string{"query", queryLabel}, Query: true})
+	if query != nil {
+		g.Tiles = append(g.Tiles, Tile{Image: query, Caption: []string{"query", queryLabel}, Query: true})
 	}
 	for _, h := range hits {
-		ref, err := cifar10.ParseRef(h.Item.Ref)
-		if err != nil {
-			return g, err
-		}
-		rec, err := cifar10.ReadRef(ref)
+		img, err := imageOf(r, h.Item.Ref)
 		if err != nil {
 			return g, err
 		}
 		g.Tiles = append(g.Tiles, Tile{
-			Image:   rec.Image(),
-			Caption: []string{fmt.Sprintf("#%d  d=%.3g", h.Rank, h.Distance), h.Item.LabelName, fmt.Sprintf("id %d", h.ID)},
-			Match:   queryLabel != "" && h.Item.LabelName == queryLabel,
+			Image:   img,
+			Caption: []string{fmt.Sprintf("#%d  %s", h.Rank, Score(m, h.Distance)), h.Item.Label, fmt.Sprintf("id %d", h.ID)},
+			Match:   queryLabel != "" && h.Item.Label == queryLabel,
 		})
 	}
 	return g, nil
 }
 
-// ReviewList renders ranked sentences with distance and label, words shared with the
-// query highlighted.
-type ReviewList struct {
-	Query string
-	Hits  []index.Hit
+func imageOf(r Resolver, ref string) (image.Image, error) {
+	if r == nil {
+		return nil, fmt.Errorf("display: no corpus to read %s from", ref)
+	}
+	rec, err := r.Resolve(ref)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Image == nil {
+		return nil, fmt.Errorf("display: %s is not an image", ref)
+	}
+	return rec.Image, nil
+}
+
+// TextList renders ranked texts with score and label, words shared with the query
+// highlighted.
+type TextList struct {
+	Query  string
+	Hits   []index.Hit
+	Metric index.Metric // how to label scores; default l2 (distance)
+}
+
+func (r TextList) score(v float32) string {
+	m := r.Metric
+	if m == "" {
+		m = index.L2
+	}
+	return Score(m, v)
+}
+
+func words(s string) []string { return strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) }) }
+
+func wordKey(w string) string {
+	return strings.ToLower(strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }))
 }
 
 // HTML renders the list.
-func (r ReviewList) HTML() string {
+func (r TextList) HTML() string {
 	qwords := map[string]bool{}
-	for _, w := range strings.Fields(strings.ToLower(r.Query)) {
-		qwords[w] = true
+	for _, w := range words(r.Query) {
+		if k := wordKey(w); k != "" {
+			qwords[k] = true
+		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<div class="corpushunt-reviews" style="font-family:sans-serif"><div style="margin-bottom:4px"><b>query:</b> %s</div><ol>`, html.EscapeString(r.Query))
+	fmt.Fprintf(&b, `<div class="corpushunt-texts" style="font-family:sans-serif"><div style="margin-bottom:4px"><b>query:</b> %s</div><ol>`, html.EscapeString(r.Query))
 	for _, h := range r.Hits {
-		var words []string
-		for _, w := range strings.Fields(h.Item.Text) {
+		var ws []string
+		for _, w := range words(h.Item.Text) {
 			e := html.EscapeString(w)
-			if qwords[strings.ToLower(w)] {
+			if qwords[wordKey(w)] {
 				e = `<mark>` + e + `</mark>`
 			}
-			words = append(words, e)
+			ws = append(ws, e)
 		}
-		fmt.Fprintf(&b, `<li><span style="color:#666;font-size:11px">d=%.3g · %s</span> %s</li>`, h.Distance, html.EscapeString(h.Item.LabelName), strings.Join(words, " "))
+		fmt.Fprintf(&b, `<li><span style="color:#666;font-size:11px">%s · %s · %s</span> %s</li>`,
+			r.score(h.Distance), html.EscapeString(h.Item.Label), html.EscapeString(h.Item.Ref), strings.Join(ws, " "))
 	}
 	b.WriteString("</ol></div>")
 	return b.String()
 }
 
 // Text summarises the list.
-func (r ReviewList) Text() string {
+func (r TextList) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "query: %s\n", r.Query)
 	for _, h := range r.Hits {
-		fmt.Fprintf(&b, "  %2d. d=%.3g %-8s %s\n", h.Rank, h.Distance, h.Item.LabelName, h.Item.Text)
+		fmt.Fprintf(&b, "  %2d. %s %-8s %s\n", h.Rank, r.score(h.Distance), h.Item.Label, h.Item.Text)
 	}
 	return b.String()
 }

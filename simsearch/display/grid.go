@@ -70,7 +70,11 @@ func (g Grid) WritePNG(path string) error {
 
 // FloatImage converts one HWC float32 image in [0,1] (values outside are clipped) to an
 // *image.RGBA.
-func FloatImage(px []float32, h, w int) *image.RGBA {
+func FloatImage(px []float32, h, w int) *image.RGBA { return FloatImageC(px, h, w, 3) }
+
+// FloatImageC converts h×w×c floats in [0,1] (HWC; c 1 for grayscale or 3 for RGB) to an
+// image, clipping out-of-range values.
+func FloatImageC(px []float32, h, w, c int) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	clip := func(v float32) uint8 {
 		switch {
@@ -82,9 +86,14 @@ func FloatImage(px []float32, h, w int) *image.RGBA {
 		return uint8(v*255 + 0.5)
 	}
 	for i := 0; i < h*w; i++ {
-		img.Pix[4*i] = clip(px[3*i])
-		img.Pix[4*i+1] = clip(px[3*i+1])
-		img.Pix[4*i+2] = clip(px[3*i+2])
+		if c == 1 {
+			g := clip(px[i])
+			img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2] = g, g, g
+		} else {
+			img.Pix[4*i] = clip(px[c*i])
+			img.Pix[4*i+1] = clip(px[c*i+1])
+			img.Pix[4*i+2] = clip(px[c*i+2])
+		}
 		img.Pix[4*i+3] = 255
 	}
 	return img

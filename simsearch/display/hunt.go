@@ -2,61 +2,67 @@ package display
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
+	"slices"
 
-	"github.com/corpushunt/corpushunt/datasets/cifar10"
+	"github.com/corpushunt/corpushunt/simsearch/corpus"
 	"github.com/corpushunt/corpushunt/simsearch/explore"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 )
 
-// ImageEncoder is what the hunting helpers need from an encoder (pixels, a trained model).
-type ImageEncoder interface {
-	EncodeImages(ctx context.Context, images []float32, n int) ([]float32, error)
+// ImageQuerier encodes decoded images of any size (ingest.Images' adapters are ones).
+type ImageQuerier interface {
+	EncodeImages(ctx context.Context, imgs []image.Image) ([]float32, error)
 }
 
-// ClassSamples shows the first perClass images of every class of a split, a row per class.
-func ClassSamples(ds *cifar10.Dataset, split string, perClass int) (Gallery, error) {
-	s, err := ds.Split(split)
-	if err != nil {
-		return Gallery{}, err
-	}
-	rows := make([][]Tile, len(ds.Classes))
-	left := len(ds.Classes)
-	for b, err := range s.Batches(512) {
-		if err != nil {
-			return Gallery{}, err
-		}
-		for i := range b {
-			r := &b[i]
-			if len(rows[r.Label]) >= perClass {
+// Samples shows the first perLabel images of every label of an image corpus, a row per
+// label (for an unlabelled corpus, one row of perLabel images).
+func Samples(ctx context.Context, c corpus.Corpus, perLabel int) (Gallery, error) {
+	rows := map[string][]Tile{}
+	var order []string
+	full := 0
+	stop := errors.New("enough")
+	err := c.Batches(ctx, 256, func(b []corpus.Record) error {
+		for _, r := range b {
+			row := rows[r.Label]
+			if row == nil {
+				order = append(order, r.Label)
+			}
+			if len(row) >= perLabel {
 				continue
 			}
-			t := Tile{Image: r.Image()}
-			if len(rows[r.Label]) == 0 {
-				t.Caption = []string{ds.Classes[r.Label]}
-			} else {
-				t.Caption = []string{"#" + fmt.Sprint(r.Index)}
+			t := Tile{Image: r.Image, Caption: []string{r.Ref}}
+			if len(row) == 0 && r.Label != "" {
+				t.Caption = []string{r.Label}
 			}
-			rows[r.Label] = append(rows[r.Label], t)
-			if len(rows[r.Label]) == perClass {
-				left--
+			rows[r.Label] = append(row, t)
+			if len(rows[r.Label]) == perLabel {
+				full++
 			}
 		}
-		if left == 0 {
-			break
+		// Labels may still appear later in the corpus: stop early only for unlabelled
+		// corpora or once every label seen so far is full and many were read.
+		if len(order) == 1 && order[0] == "" && full == 1 {
+			return stop
 		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, stop) {
+		return Gallery{}, err
 	}
-	g := Gallery{Title: fmt.Sprintf("CIFAR-10 %s: %d per class", split, perClass), Columns: perClass, Size: 64}
-	for _, r := range rows {
-		g.Tiles = append(g.Tiles, r...)
+	slices.Sort(order)
+	g := Gallery{Title: fmt.Sprintf("%s: %d per label", c.Spec().Root, perLabel), Columns: perLabel, Size: 64}
+	for _, l := range order {
+		g.Tiles = append(g.Tiles, rows[l]...)
 	}
 	return g, nil
 }
 
 // ItemGallery searches by an indexed item ("find me more like this") and shows the query
-// and its k neighbours.
-func ItemGallery(ctx context.Context, ix *index.Index, id int64, k int) (Gallery, error) {
+// and its k neighbours; images come from r.
+func ItemGallery(ctx context.Context, ix *index.Index, r Resolver, id int64, k int) (Gallery, error) {
 	q, err := ix.Item(id)
 	if err != nil {
 		return Gallery{}, err
@@ -65,22 +71,17 @@ func ItemGallery(ctx context.Context, ix *index.Index, id int64, k int) (Gallery
 	if hits == nil {
 		return Gallery{}, err
 	}
-	ref, err := cifar10.ParseRef(q.Ref)
+	img, err := imageOf(r, q.Ref)
 	if err != nil {
 		return Gallery{}, err
 	}
-	rec, err := cifar10.ReadRef(ref)
-	if err != nil {
-		return Gallery{}, err
-	}
-	return CIFARGallery(galleryTitle(fmt.Sprintf("item %d", id), q.LabelName, hits), rec.Image(), q.LabelName, hits)
+	return HitsGallery(galleryTitle(fmt.Sprintf("item %d", id), q.Label, hits), img, q.Label, hits, ix.Metric(), r)
 }
 
-// ImageGallery encodes a 32×32 image (HWC bytes) with enc, searches and shows the result.
+// ImageGallery encodes an image of any size with enc, searches and shows the result.
 // label may be "" when unknown.
-func ImageGallery(ctx context.Context, ix *index.Index, enc ImageEncoder, pixels []byte, label string, k int) (Gallery, error) {
-	rec := cifar10.Record{Pixels: pixels}
-	v, err := enc.EncodeImages(ctx, rec.AppendFloat32(nil), 1)
+func ImageGallery(ctx context.Context, ix *index.Index, enc ImageQuerier, r Resolver, img image.Image, label string, k int) (Gallery, error) {
+	v, err := enc.EncodeImages(ctx, []image.Image{img})
 	if err != nil {
 		return Gallery{}, err
 	}
@@ -88,83 +89,71 @@ func ImageGallery(ctx context.Context, ix *index.Index, enc ImageEncoder, pixels
 	if res == nil {
 		return Gallery{}, err
 	}
-	return CIFARGallery(galleryTitle("image", label, res[0]), rec.Image(), label, res[0])
+	return HitsGallery(galleryTitle("image", label, res[0]), img, label, res[0], ix.Metric(), r)
 }
 
 func galleryTitle(what, label string, hits []index.Hit) string {
 	same := 0
 	for _, h := range hits {
-		if label != "" && h.Item.LabelName == label {
+		if label != "" && h.Item.Label == label {
 			same++
 		}
 	}
 	if label == "" {
 		return fmt.Sprintf("Top %d for %s", len(hits), what)
 	}
-	return fmt.Sprintf("Top %d for %s (%s): %d share its class", len(hits), what, label, same)
+	return fmt.Sprintf("Top %d for %s (%s): %d share its label", len(hits), what, label, same)
 }
 
 // Reconstructor is a model that reconstructs images (convae.Encoder).
 type Reconstructor interface {
+	InputShape() (h, w, c int)
 	Reconstruct(ctx context.Context, images []float32, n int) ([]float32, error)
 }
 
-// ReconstructionGallery shows records (top row) over the model's reconstructions.
-func ReconstructionGallery(ctx context.Context, m Reconstructor, recs []cifar10.Record) (Gallery, error) {
-	var x []float32
-	for i := range recs {
-		x = recs[i].AppendFloat32(x)
-	}
-	out, err := m.Reconstruct(ctx, x, len(recs))
+// ReconstructionGallery shows images prepared as the model's input (top row) over the
+// model's reconstructions. x holds n images of the model's input size (HWC, [0,1]).
+func ReconstructionGallery(ctx context.Context, m Reconstructor, x []float32, n int) (Gallery, error) {
+	out, err := m.Reconstruct(ctx, x, n)
 	if err != nil {
 		return Gallery{}, err
 	}
-	g := Gallery{Title: "originals (top) and reconstructions (bottom)", Columns: len(recs), Size: 80}
-	for i := range recs {
-		g.Tiles = append(g.Tiles, Tile{Image: recs[i].Image()})
+	h, w, c := m.InputShape()
+	size := h * w * c
+	g := Gallery{Title: "originals (top) and reconstructions (bottom)", Columns: n, Size: 80}
+	for i := range n {
+		g.Tiles = append(g.Tiles, Tile{Image: FloatImageC(x[i*size:(i+1)*size], h, w, c)})
 	}
-	for i := range recs {
-		g.Tiles = append(g.Tiles, Tile{Image: FloatImage(out[i*cifar10.PixelBytes:(i+1)*cifar10.PixelBytes], cifar10.Height, cifar10.Width)})
+	for i := range n {
+		g.Tiles = append(g.Tiles, Tile{Image: FloatImageC(out[i*size:(i+1)*size], h, w, c)})
 	}
 	return g, nil
 }
 
 // OutlierGallery shows the most isolated items.
-func OutlierGallery(items []explore.Scored) (Gallery, error) {
+func OutlierGallery(items []explore.Scored, r Resolver) (Gallery, error) {
 	g := Gallery{Title: "Most isolated items (mean distance to their nearest neighbours)", Size: 80}
 	for _, it := range items {
-		img, err := refImage(it.Item.Ref)
+		img, err := imageOf(r, it.Item.Ref)
 		if err != nil {
 			return g, err
 		}
-		g.Tiles = append(g.Tiles, Tile{Image: img, Caption: []string{fmt.Sprintf("id %d", it.ID), it.Item.LabelName, fmt.Sprintf("%.3g", it.Score)}})
+		g.Tiles = append(g.Tiles, Tile{Image: img, Caption: []string{fmt.Sprintf("id %d", it.ID), it.Item.Label, fmt.Sprintf("%.3g", it.Score)}})
 	}
 	return g, nil
 }
 
 // PairsGallery shows near-duplicate pairs side by side.
-func PairsGallery(pairs []explore.Pair) (Gallery, error) {
+func PairsGallery(pairs []explore.Pair, m index.Metric, r Resolver) (Gallery, error) {
 	g := Gallery{Title: "Closest pairs (near duplicates)", Columns: 8, Size: 80}
 	for _, p := range pairs {
 		for _, h := range []index.Hit{p.A, p.B} {
-			img, err := refImage(h.Item.Ref)
+			img, err := imageOf(r, h.Item.Ref)
 			if err != nil {
 				return g, err
 			}
-			g.Tiles = append(g.Tiles, Tile{Image: img, Caption: []string{fmt.Sprintf("id %d", h.ID), h.Item.LabelName, fmt.Sprintf("d=%.3g", p.Distance)}})
+			g.Tiles = append(g.Tiles, Tile{Image: img, Caption: []string{fmt.Sprintf("id %d", h.ID), h.Item.Label, Score(m, p.Distance)}})
 		}
 	}
 	return g, nil
-}
-
-func refImage(s string) (image.Image, error) {
-	ref, err := cifar10.ParseRef(s)
-	if err != nil {
-		return nil, err
-	}
-	rec, err := cifar10.ReadRef(ref)
-	if err != nil {
-		return nil, err
-	}
-	return rec.Image(), nil
 }

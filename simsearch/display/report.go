@@ -5,6 +5,7 @@ import (
 	"image"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/corpushunt/corpushunt/simsearch/convae"
 	"github.com/corpushunt/corpushunt/simsearch/index"
@@ -12,8 +13,9 @@ import (
 
 // QueryResult is one query and its ranked hits, for reports.
 type QueryResult struct {
-	Image image.Image
-	Label string // the query's label name, "" when unknown
+	Image image.Image // the query image (image indexes)
+	Text  string      // the query text (text indexes)
+	Label string      // the query's label, "" when unknown
 	Ref   string
 	Hits  []index.Hit
 }
@@ -38,7 +40,7 @@ func IndexSummary(ix *index.Index) (header []string, rows [][]string) {
 		{"dimension", strconv.Itoa(ix.Dim())},
 		{"factory", ix.Factory()},
 		{"metric", string(ix.Metric())},
-		{"encoder", enc.Name + " " + enc.Model},
+		{"encoder", strings.TrimSpace(enc.Name + " " + enc.Model)},
 	}
 	if ix.NList() > 0 {
 		rows = append(rows, []string{"nprobe", fmt.Sprintf("%d of %d lists", ix.Nprobe(), ix.NList())})
@@ -51,20 +53,23 @@ func IndexSummary(ix *index.Index) (header []string, rows [][]string) {
 			}
 		}
 	}
+	if sp := ix.Corpus(); sp.Source != "" {
+		rows = append(rows, []string{"corpus", sp.String()})
+	}
 	return []string{"", ""}, rows
 }
 
-// CIFARReport assembles the standard report: dataset summary, training curves (when
-// history is given), index summary with its tuning chart, and a ranked gallery per query.
-func CIFARReport(title string, ix *index.Index, history []convae.HistoryRow, queries []QueryResult) (*Page, error) {
+// Report assembles the standard report of an index: what the corpus holds, training
+// curves (when history is given), the index with its tuning chart, and the hits of each
+// query: a ranked gallery for images (payloads read through r), a ranked list for
+// texts, a table for vectors.
+func Report(title string, ix *index.Index, history []convae.HistoryRow, queries []QueryResult, r Resolver) (*Page, error) {
 	p := &Page{Title: title}
 
-	p.Heading("Dataset")
+	p.Heading("Corpus")
 	counts := map[string]int{}
-	datasets := map[string]bool{}
 	for _, it := range ix.Items() {
-		counts[it.LabelName]++
-		datasets[it.Dataset+" "+it.Split] = true
+		counts[it.Label]++
 	}
 	var names []string
 	for n := range counts {
@@ -73,15 +78,20 @@ func CIFARReport(title string, ix *index.Index, history []convae.HistoryRow, que
 	sort.Strings(names)
 	var rows [][]string
 	for _, n := range names {
-		rows = append(rows, []string{n, strconv.Itoa(counts[n])})
+		name := n
+		if name == "" {
+			name = "(no label)"
+		}
+		rows = append(rows, []string{name, strconv.Itoa(counts[n])})
 	}
-	var ds []string
-	for d := range datasets {
-		ds = append(ds, d)
+	src := "an unrecorded corpus"
+	if sp := ix.Corpus(); sp.Source != "" {
+		src = sp.String()
 	}
-	sort.Strings(ds)
-	p.Paragraph(fmt.Sprintf("%d items indexed from %v. Labels were never used for training or indexing; they only score the results.", ix.Len(), ds))
-	p.Table([]string{"label", "items"}, rows)
+	p.Paragraph(fmt.Sprintf("%d items indexed from %s. Labels were never used for training or indexing; they only score the results.", ix.Len(), src))
+	if len(rows) > 1 || (len(rows) == 1 && names[0] != "") {
+		p.Table([]string{"label", "items"}, rows)
+	}
 
 	if len(history) > 0 {
 		p.Heading("Training")
@@ -90,8 +100,8 @@ func CIFARReport(title string, ix *index.Index, history []convae.HistoryRow, que
 	}
 
 	p.Heading("Index")
-	h, r := IndexSummary(ix)
-	p.Table(h, r)
+	h, r2 := IndexSummary(ix)
+	p.Table(h, r2)
 	if t := ix.Tuning(); len(t) > 1 {
 		p.Chart(RecallChart("Recall@10 and speed against nprobe", t))
 	}
@@ -102,20 +112,49 @@ func CIFARReport(title string, ix *index.Index, history []convae.HistoryRow, que
 		for i, q := range queries {
 			same := 0
 			for _, hit := range q.Hits {
-				if q.Label != "" && hit.Item.LabelName == q.Label {
+				if q.Label != "" && hit.Item.Label == q.Label {
 					same++
 				}
 				dists = append(dists, hit.Distance)
 			}
-			t := fmt.Sprintf("Query %d (%s, %s): %d of the top %d share its class", i+1, q.Label, q.Ref, same, len(q.Hits))
-			g, err := CIFARGallery(t, q.Image, q.Label, q.Hits)
-			if err != nil {
-				return nil, err
+			t := fmt.Sprintf("Query %d (%s): %d of the top %d share its label", i+1, q.Ref, same, len(q.Hits))
+			if q.Label != "" {
+				t = fmt.Sprintf("Query %d (%s, %s): %d of the top %d share its label", i+1, q.Label, q.Ref, same, len(q.Hits))
 			}
-			g.Columns, g.Size = min(len(g.Tiles), 11), 80
-			p.Add(g)
+			switch {
+			case q.Image != nil:
+				g, err := HitsGallery(t, q.Image, q.Label, q.Hits, ix.Metric(), r)
+				if err != nil {
+					return nil, err
+				}
+				g.Columns, g.Size = min(len(g.Tiles), 11), 80
+				p.Add(g)
+			case q.Text != "" || hasText(q.Hits):
+				p.Paragraph(t)
+				p.Add(TextList{Query: q.Text, Hits: q.Hits, Metric: ix.Metric()})
+			default:
+				p.Paragraph(t)
+				var trs [][]string
+				for _, h := range q.Hits {
+					trs = append(trs, []string{strconv.Itoa(h.Rank), strconv.FormatInt(h.ID, 10), Score(ix.Metric(), h.Distance), h.Item.Label, h.Item.Ref})
+				}
+				p.Table([]string{"rank", "id", "score", "label", "ref"}, trs)
+			}
 		}
-		p.Chart(HistogramChart("Distances of the hits shown", "distance", dists, 20))
+		what := "distance"
+		if ix.Metric().HigherIsCloser() {
+			what = "similarity"
+		}
+		p.Chart(HistogramChart("Scores of the hits shown", what, dists, 20))
 	}
 	return p, nil
+}
+
+func hasText(hits []index.Hit) bool {
+	for _, h := range hits {
+		if h.Item.Text != "" {
+			return true
+		}
+	}
+	return false
 }

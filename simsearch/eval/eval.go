@@ -20,7 +20,7 @@ type Report struct {
 	K         []int       `json:"k"`
 	Precision []float64   `json:"precision"`           // mean over queries, one per K
 	PerClass  [][]float64 `json:"per_class,omitempty"` // [label][k index]
-	Classes   []int       `json:"classes,omitempty"`   // labels of PerClass rows
+	Classes   []string    `json:"classes,omitempty"`   // labels of PerClass rows
 	// PerQuery[i][j] is query i's precision at K[j]: what Compare resamples.
 	PerQuery [][]float64 `json:"-"`
 }
@@ -36,20 +36,27 @@ func (r *Report) At(k int) float64 {
 }
 
 // Precision computes precision@k for each k from ranked hits (hits[i] for the query with
-// label labels[i]). Queries with fewer than k hits count the missing ones as misses.
-func Precision(labels []int, hits [][]index.Hit, ks []int) (*Report, error) {
+// label labels[i]). Queries with fewer than k hits count the missing ones as misses. Every
+// query needs a label; hits without one never match.
+func Precision(labels []string, hits [][]index.Hit, ks []int) (*Report, error) {
 	if len(labels) != len(hits) {
 		return nil, fmt.Errorf("eval: %d labels for %d queries", len(labels), len(hits))
 	}
 	if len(labels) == 0 {
 		return nil, fmt.Errorf("eval: no queries")
 	}
+	if i := slices.Index(labels, ""); i >= 0 {
+		return nil, fmt.Errorf("eval: query %d has no label: precision needs labelled queries", i)
+	}
+	if len(ks) == 0 || slices.Min(ks) < 1 {
+		return nil, fmt.Errorf("eval: %w: k values %v", index.ErrBadK, ks)
+	}
 	ks = slices.Clone(ks)
 	slices.Sort(ks)
 	rep := &Report{Queries: len(labels), K: ks, Precision: make([]float64, len(ks))}
 	rep.PerQuery = make([][]float64, len(labels))
-	perClass := map[int][]float64{}
-	counts := map[int]int{}
+	perClass := map[string][]float64{}
+	counts := map[string]int{}
 	for i, hs := range hits {
 		same := 0
 		ki := 0
@@ -93,7 +100,7 @@ func Precision(labels []int, hits [][]index.Hit, ks []int) (*Report, error) {
 }
 
 // Run searches the index with query vectors and scores the hits against labels.
-func Run(ctx context.Context, ix *index.Index, queries []float32, labels []int, ks []int, opts index.SearchOptions) (*Report, error) {
+func Run(ctx context.Context, ix *index.Index, queries []float32, labels []string, ks []int, opts index.SearchOptions) (*Report, error) {
 	if len(ks) == 0 {
 		return nil, fmt.Errorf("eval: no k given")
 	}

@@ -13,13 +13,21 @@ import (
 func hits(labels ...int) []index.Hit {
 	var hs []index.Hit
 	for i, l := range labels {
-		hs = append(hs, index.Hit{Rank: i + 1, Item: index.Item{Label: l}})
+		hs = append(hs, index.Hit{Rank: i + 1, Item: index.Item{Label: fmt.Sprint(l)}})
 	}
 	return hs
 }
 
+func lbl(ls ...int) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = fmt.Sprint(l)
+	}
+	return out
+}
+
 func TestPrecision(t *testing.T) {
-	rep, err := Precision([]int{1, 2}, [][]index.Hit{hits(1, 1, 0, 1), hits(0, 2, 2)}, []int{4, 1, 2})
+	rep, err := Precision(lbl(1, 2), [][]index.Hit{hits(1, 1, 0, 1), hits(0, 2, 2)}, []int{4, 1, 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +44,7 @@ func TestPrecision(t *testing.T) {
 	if len(rep.Classes) != 2 || rep.PerClass[1][0] != 0 || rep.PerClass[0][0] != 1 {
 		t.Errorf("per class %v %v", rep.Classes, rep.PerClass)
 	}
-	if _, err := Precision([]int{1}, nil, []int{1}); err == nil {
+	if _, err := Precision(lbl(1), nil, []int{1}); err == nil {
 		t.Error("length mismatch accepted")
 	}
 }
@@ -44,10 +52,10 @@ func TestPrecision(t *testing.T) {
 func TestCompare(t *testing.T) {
 	// 400 queries: b finds the right label at rank 1 for 60% of them, a for 40%, so
 	// b − a = +0.2 at k=1; the interval must contain it and exclude 0.
-	var labels []int
+	var labels []string
 	var ha, hb [][]index.Hit
 	for i := 0; i < 400; i++ {
-		labels = append(labels, 1)
+		labels = append(labels, "1")
 		ha = append(ha, hits(map[bool]int{true: 1, false: 0}[i%5 < 2]))
 		hb = append(hb, hits(map[bool]int{true: 1, false: 0}[i%5 < 3]))
 	}
@@ -80,11 +88,11 @@ func TestSearchExcept(t *testing.T) {
 	var items []index.Item
 	for i := 0; i < 30; i++ {
 		vecs = append(vecs, 0, 0)
-		items = append(items, index.Item{Text: "dup", Label: 9})
+		items = append(items, index.Item{Text: "dup", Label: "9"})
 	}
 	for i := 1; i <= 20; i++ {
 		vecs = append(vecs, float32(i), 0)
-		items = append(items, index.Item{Text: fmt.Sprint(i), Label: i % 2})
+		items = append(items, index.Item{Text: fmt.Sprint(i), Label: fmt.Sprint(i % 2)})
 	}
 	ix, err := index.Build(context.Background(), index.Config{Dim: dim}, vecs, items, nil)
 	if err != nil {

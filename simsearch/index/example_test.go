@@ -12,7 +12,7 @@ func Example() {
 	// Four 2-d vectors: two near (0,0), two near (10,10).
 	vectors := []float32{0, 0, 0.5, 0, 10, 10, 10, 10.5}
 	items := []index.Item{
-		{Ref: "a", Label: 0}, {Ref: "b", Label: 0}, {Ref: "c", Label: 1}, {Ref: "d", Label: 1},
+		{Ref: "a", Label: "low"}, {Ref: "b", Label: "low"}, {Ref: "c", Label: "high"}, {Ref: "d", Label: "high"},
 	}
 	ix, err := index.Build(ctx, index.Config{Dim: 2, Factory: "Flat"}, vectors, items, nil)
 	if err != nil {
@@ -22,11 +22,11 @@ func Example() {
 	defer ix.Close()
 	hits, _ := ix.SearchByID(ctx, 2, 2, true, index.SearchOptions{})
 	for _, h := range hits {
-		fmt.Printf("%d. %s (label %d) distance %.2f\n", h.Rank, h.Item.Ref, h.Item.Label, h.Distance)
+		fmt.Printf("%d. %s (label %s) distance %.2f\n", h.Rank, h.Item.Ref, h.Item.Label, h.Distance)
 	}
 	// Output:
-	// 1. d (label 1) distance 0.25
-	// 2. b (label 0) distance 190.25
+	// 1. d (label high) distance 0.25
+	// 2. b (label low) distance 190.25
 }
 
 func ExampleDefaultFactory() {

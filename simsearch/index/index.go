@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -11,28 +12,64 @@ import (
 	"time"
 
 	faiss "github.com/DataIntelligenceCrew/go-faiss"
+
+	"github.com/corpushunt/corpushunt/simsearch/corpus"
 )
 
-// NoLabel marks an item without a label.
-const NoLabel = -1
-
-// Item is what a row of the index stands for.
+// Item is what a row of the index stands for: an item of the corpus it was built from.
 type Item struct {
-	Dataset   string `json:"dataset,omitempty"`
-	Split     string `json:"split,omitempty"`
-	Ref       string `json:"ref"`                  // file#record, path, or file:line
-	Label     int    `json:"label"`                // class or sentiment, NoLabel when unknown
-	LabelName string `json:"label_name,omitempty"` // human name of Label
-	Text      string `json:"text,omitempty"`       // the sentence, for text corpora
+	// Ref locates the item's payload relative to the corpus root (see package corpus):
+	// "cats/001.png", "tickets.csv:12", "app.log:42".
+	Ref   string            `json:"ref"`
+	Label string            `json:"label,omitempty"` // "" when unlabelled
+	Text  string            `json:"text,omitempty"`  // the text, for text corpora
+	Meta  map[string]string `json:"meta,omitempty"`  // other fields of the item
+}
+
+// UnmarshalJSON also reads the items of format-1 indexes, whose label was a number
+// beside a label_name, with dataset and split fields.
+func (it *Item) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Ref       string            `json:"ref"`
+		Label     json.RawMessage   `json:"label"`
+		LabelName string            `json:"label_name"`
+		Text      string            `json:"text"`
+		Meta      map[string]string `json:"meta"`
+		Dataset   string            `json:"dataset"`
+		Split     string            `json:"split"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*it = Item{Ref: raw.Ref, Text: raw.Text, Meta: raw.Meta}
+	if len(raw.Label) > 0 && raw.Label[0] == '"' {
+		if err := json.Unmarshal(raw.Label, &it.Label); err != nil {
+			return fmt.Errorf("label: %w", err)
+		}
+	} else {
+		it.Label = raw.LabelName // format 1: a number and its name
+	}
+	for k, v := range map[string]string{"dataset": raw.Dataset, "split": raw.Split} {
+		if v != "" {
+			if it.Meta == nil {
+				it.Meta = map[string]string{}
+			}
+			it.Meta[k] = v
+		}
+	}
+	return nil
 }
 
 // EncoderInfo records which encoder produced the vectors, so queries can be encoded the
 // same way.
 type EncoderInfo struct {
-	Name    string            `json:"name"`              // e.g. "pixels" or "autoencoder"
-	Version string            `json:"version,omitempty"` // bumps when its output changes
-	Model   string            `json:"model,omitempty"`   // model directory, for learned encoders
-	Params  map[string]string `json:"params,omitempty"`
+	Name    string `json:"name"`              // e.g. "pixels" or "autoencoder"
+	Version string `json:"version,omitempty"` // bumps when its output changes
+	Model   string `json:"model,omitempty"`   // model directory, for learned encoders
+	// Checksum identifies a learned model's weights (SHA-256 of its checkpoint), so an
+	// index refuses vectors from another version of the model.
+	Checksum string            `json:"checksum,omitempty"`
+	Params   map[string]string `json:"params,omitempty"`
 }
 
 // Config describes a new index.
@@ -41,6 +78,9 @@ type Config struct {
 	Metric  Metric      // default L2
 	Factory string      // FAISS factory string; default "Flat" (see DefaultFactory)
 	Encoder EncoderInfo // recorded in the manifest
+	// Corpus says where the items came from (recorded in the manifest), so their
+	// payloads can be found again for galleries and lists.
+	Corpus corpus.Spec
 }
 
 // Validate checks the configuration and fills defaults.
@@ -154,6 +194,21 @@ func (ix *Index) Metric() Metric { return ix.cfg.Metric }
 
 // Factory is the FAISS factory string.
 func (ix *Index) Factory() string { return ix.cfg.Factory }
+
+// Corpus is the spec of the corpus the items came from (Source "" when unknown).
+func (ix *Index) Corpus() corpus.Spec {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.cfg.Corpus
+}
+
+// SetCorpusRoot re-points the corpus root (when the data has moved since indexing);
+// items' references are relative to it. Saved with the next Save.
+func (ix *Index) SetCorpusRoot(root string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.cfg.Corpus.Root = root
+}
 
 // Encoder describes the encoder that produced the vectors.
 func (ix *Index) Encoder() EncoderInfo { return ix.cfg.Encoder }

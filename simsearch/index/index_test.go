@@ -42,7 +42,7 @@ func clusteredWith(n, d, centers int, centreSD, noiseSD float64, seed uint64) []
 func itemsFor(n int) []Item {
 	items := make([]Item, n)
 	for i := range items {
-		items[i] = Item{Dataset: "synthetic", Ref: "row" + itoa(i), Label: i % 10}
+		items[i] = Item{Ref: "row" + itoa(i), Label: "c" + itoa(i%10)}
 	}
 	return items
 }
@@ -274,7 +274,7 @@ func TestSaveOpenRoundTripAndIncremental(t *testing.T) {
 	after, _ := re.Search(ctx, q, 5, SearchOptions{})
 	for i := range before {
 		for j := range before[i] {
-			if before[i][j].ID != after[i][j].ID || before[i][j].Item != after[i][j].Item {
+			if before[i][j].ID != after[i][j].ID || before[i][j].Item.Ref != after[i][j].Item.Ref || before[i][j].Item.Label != after[i][j].Item.Label {
 				t.Fatalf("query %d rank %d: %+v before save, %+v after", i, j, before[i][j], after[i][j])
 			}
 		}

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	faiss "github.com/DataIntelligenceCrew/go-faiss"
+
+	"github.com/corpushunt/corpushunt/simsearch/corpus"
 )
 
 // FormatVersion is the index directory format this package writes. Open reads it and
@@ -51,6 +53,7 @@ type Manifest struct {
 	Nprobe        int                `json:"nprobe,omitempty"`
 	Count         int                `json:"count"`
 	Encoder       EncoderInfo        `json:"encoder"`
+	Corpus        *corpus.Spec       `json:"corpus,omitempty"`
 	Created       time.Time          `json:"created"`
 	Saved         time.Time          `json:"saved"`
 	Tuning        []TunePoint        `json:"tuning,omitempty"`
@@ -242,6 +245,10 @@ func (ix *Index) Save(ctx context.Context, dir string) error {
 		FormatVersion: FormatVersion, Generation: gen, Dim: ix.cfg.Dim, Metric: ix.cfg.Metric,
 		Factory: ix.cfg.Factory, Nprobe: ix.nprobe, Count: len(ix.items), Encoder: ix.cfg.Encoder,
 		Created: ix.created, Saved: time.Now().UTC(), Tuning: ix.tuning, Files: map[string]FileSum{},
+	}
+	if ix.cfg.Corpus.Source != "" {
+		sp := ix.cfg.Corpus
+		m.Corpus = &sp
 	}
 	if old != nil {
 		for _, f := range old.Files {
@@ -518,6 +525,9 @@ func load(dir string, m *Manifest) (*Index, error) {
 		fx: fx, cfg: Config{Dim: m.Dim, Metric: m.Metric, Factory: m.Factory, Encoder: m.Encoder},
 		nlist: nlistOf(m.Factory), nprobe: m.Nprobe, items: items, tuning: m.Tuning,
 		created: m.Created, gen: m.Generation, assets: assets,
+	}
+	if m.Corpus != nil {
+		ix.cfg.Corpus = *m.Corpus
 	}
 	if abs, err := filepath.Abs(dir); err == nil {
 		ix.dir = abs

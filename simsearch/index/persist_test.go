@@ -3,6 +3,7 @@ package index
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -239,5 +240,33 @@ func TestAssetsTravelWithTheGeneration(t *testing.T) {
 	os.WriteFile(p, []byte(`{"v":3}`), 0o644)
 	if _, err := Open(cp); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("changed asset: %v, want ErrCorrupt", err)
+	}
+}
+
+// An index written by format 1 (numeric labels beside label names, dataset and split
+// fields) still opens, its labels read as names.
+func TestFormat1ItemsStillOpen(t *testing.T) {
+	dir := t.TempDir()
+	ix := small(t, Config{})
+	ix.Save(ctx, dir)
+	m, _ := ReadManifest(dir)
+	var b strings.Builder
+	for i := range 300 {
+		fmt.Fprintf(&b, `{"dataset":"cifar10","split":"train","ref":"/data/cifar-10-batches-bin/data_batch_1.bin#%d","label":%d,"label_name":"class%d"}`+"\n", i, i%3, i%3)
+	}
+	p := filepath.Join(dir, m.Files["items"].Name)
+	os.WriteFile(p, []byte(b.String()), 0o644)
+	sum, size, _ := hashFile(p)
+	m.Files["items"] = FileSum{Name: m.Files["items"].Name, Size: size, SHA256: sum}
+	m.FormatVersion = 1
+	writeManifest(t, dir, m)
+	re, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer re.Close()
+	it, _ := re.Item(4)
+	if it.Label != "class1" || it.Meta["dataset"] != "cifar10" || it.Meta["split"] != "train" {
+		t.Errorf("format-1 item read as %+v", it)
 	}
 }

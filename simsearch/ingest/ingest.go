@@ -1,162 +1,180 @@
-// Package ingest streams a corpus through an encoder into an index: read a batch, encode
-// it, hand the vectors to FAISS, repeat. Memory holds one batch of images at a time plus
-// the index itself (and, for IVF, the training sample until training is done).
+// Package ingest streams a corpus through an encoder into an index: read a batch of
+// records, encode it, hand the vectors to FAISS, repeat. It works for any corpus (package
+// corpus) and any encoder of the corpus's kind: images are resized to the encoder's input,
+// texts tokenised as the encoder expects, vectors taken as they are.
+//
+// Memory holds one batch of records at a time plus the index itself; an IVF index that
+// still needs training also holds the vectors until the end of the corpus, so its
+// centroids are trained on a sample of the whole corpus rather than its first files
+// (folders are often sorted by class).
 package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"time"
 
-	"github.com/corpushunt/corpushunt/datasets/cifar10"
+	"github.com/corpushunt/corpushunt/simsearch/corpus"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 )
 
-// ImageEncoder turns images into vectors. Images are n×32×32×3 float32 in [0,1], HWC.
-type ImageEncoder interface {
+// Encoder turns a batch of corpus records into vectors (len(recs)·Dim values).
+type Encoder interface {
+	Kind() corpus.Kind // the kind of records it encodes
 	Dim() int
 	Info() index.EncoderInfo
-	EncodeImages(ctx context.Context, images []float32, n int) ([]float32, error)
+	Encode(ctx context.Context, recs []corpus.Record) ([]float32, error)
 }
 
-// Options control CIFAR10.
+// ErrKind is returned when an encoder is given a corpus of another kind.
+var ErrKind = errors.New("encoder and corpus kinds differ")
+
+// Options control Build and Add.
 type Options struct {
-	Split     string       // default "train"
-	Limit     int          // index at most this many records; 0: all
-	BatchSize int          // images read and encoded at a time; default 512
+	Limit     int          // index at most this many items; 0: all
+	BatchSize int          // records read and encoded at a time; default 256
 	Factory   string       // FAISS factory; default index.DefaultFactory(n)
 	Metric    index.Metric // default L2
-	// Progress, if set, is called after every batch with images done and total.
+	// Progress, if set, is called after every batch with items done and total.
 	Progress func(done, total int)
 	// Stats, if set, receives encoder timings.
 	Stats *Stats
+	// Seed picks the IVF training sample (default 1).
+	Seed uint64
 }
 
 // Stats are encoder timings of one ingestion. The first batch is kept apart: it includes
 // graph compilation for learned encoders.
 type Stats struct {
-	FirstBatch   time.Duration
-	Images       int           // images encoded after the first batch
-	EncodeTime   time.Duration // time spent encoding them
-	ImagesPerSec float64       // Images / EncodeTime: the encoder's steady-state speed
+	FirstBatch  time.Duration
+	Items       int           // items encoded after the first batch
+	EncodeTime  time.Duration // time spent encoding them
+	ItemsPerSec float64       // Items / EncodeTime: the encoder's steady-state speed
 }
 
-// CIFAR10 encodes a CIFAR-10 split with enc and builds an index over it. Cancelling ctx
-// stops between batches with ctx.Err().
-func CIFAR10(ctx context.Context, ds *cifar10.Dataset, enc ImageEncoder, o Options) (*index.Index, error) {
-	split, total, err := o.resolve(ds)
-	if err != nil {
+func (o *Options) fill(c corpus.Corpus) int {
+	if o.BatchSize <= 0 {
+		o.BatchSize = 256
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	total := c.Len()
+	if o.Limit > 0 && o.Limit < total {
+		total = o.Limit
+	}
+	return total
+}
+
+func checkKind(c corpus.Corpus, enc Encoder) error {
+	if c.Kind() != enc.Kind() {
+		return fmt.Errorf("%w: encoder %s encodes %s items, corpus %s holds %s items", ErrKind, enc.Info().Name, enc.Kind(), c.Spec().Source, c.Kind())
+	}
+	return nil
+}
+
+// Build encodes a corpus with enc and builds an index over it. Cancelling ctx stops
+// between batches with ctx.Err().
+func Build(ctx context.Context, c corpus.Corpus, enc Encoder, o Options) (*index.Index, error) {
+	if err := checkKind(c, enc); err != nil {
 		return nil, err
+	}
+	total := o.fill(c)
+	if total == 0 {
+		return nil, fmt.Errorf("ingest: %w: %s", corpus.ErrEmpty, c.Spec())
 	}
 	if o.Factory == "" {
 		o.Factory = index.DefaultFactory(total)
 	}
-	ix, err := index.New(index.Config{Dim: enc.Dim(), Metric: o.Metric, Factory: o.Factory, Encoder: enc.Info()})
+	ix, err := index.New(index.Config{Dim: enc.Dim(), Metric: o.Metric, Factory: o.Factory, Encoder: enc.Info(), Corpus: c.Spec()})
 	if err != nil {
 		return nil, err
 	}
-	if err := addSplit(ctx, ix, ds, split, total, enc, o); err != nil {
+	if err := add(ctx, ix, c, enc, total, o); err != nil {
 		ix.Close()
 		return nil, err
 	}
 	return ix, nil
 }
 
-// AddCIFAR10 encodes a split (Options.Split, Limit, BatchSize, Progress) and appends it to
-// an existing index, training it first if it is an untrained IVF.
-func AddCIFAR10(ctx context.Context, ix *index.Index, ds *cifar10.Dataset, enc ImageEncoder, o Options) error {
+// Add encodes a corpus and appends it to an existing index, which must have been built
+// with the same encoder (same name, parameters and model checksum).
+func Add(ctx context.Context, ix *index.Index, c corpus.Corpus, enc Encoder, o Options) error {
+	if err := checkKind(c, enc); err != nil {
+		return err
+	}
+	if err := SameEncoder(ix.Encoder(), enc.Info()); err != nil {
+		return err
+	}
 	if enc.Dim() != ix.Dim() {
 		return fmt.Errorf("%w: encoder gives %d, index holds %d", index.ErrDimension, enc.Dim(), ix.Dim())
 	}
-	split, total, err := o.resolve(ds)
-	if err != nil {
-		return err
-	}
-	return addSplit(ctx, ix, ds, split, total, enc, o)
+	return add(ctx, ix, c, enc, o.fill(c), o)
 }
 
-func (o *Options) resolve(ds *cifar10.Dataset) (*cifar10.Split, int, error) {
-	if o.Split == "" {
-		o.Split = cifar10.Train
+// ErrEncoderMismatch is returned when vectors of one encoder would be mixed with, or
+// searched against, an index built by another (or another version of a model).
+var ErrEncoderMismatch = errors.New("encoder differs from the index's")
+
+// SameEncoder reports whether two encoder descriptions produce comparable vectors.
+func SameEncoder(have, got index.EncoderInfo) error {
+	switch {
+	case have.Name != got.Name:
+		return fmt.Errorf("%w: index built with %q, given %q", ErrEncoderMismatch, have.Name, got.Name)
+	case have.Version != got.Version:
+		return fmt.Errorf("%w: %s version %s in the index, %s given", ErrEncoderMismatch, have.Name, have.Version, got.Version)
+	case have.Checksum != "" && got.Checksum != "" && have.Checksum != got.Checksum:
+		return fmt.Errorf("%w: the model's weights changed since indexing (checksum %.12s in the index, %.12s now): retrained or resumed? re-index with it, or use the model the index was built with",
+			ErrEncoderMismatch, have.Checksum, got.Checksum)
 	}
-	if o.BatchSize <= 0 {
-		o.BatchSize = 512
+	for k, v := range have.Params {
+		if w, ok := got.Params[k]; ok && w != v {
+			return fmt.Errorf("%w: %s parameter %s is %q in the index, %q given", ErrEncoderMismatch, have.Name, k, v, w)
+		}
 	}
-	split, err := ds.Split(o.Split)
-	if err != nil {
-		return nil, 0, err
-	}
-	total := split.Len()
-	if o.Limit > 0 && o.Limit < total {
-		total = o.Limit
-	}
-	return split, total, nil
+	return nil
 }
 
-func addSplit(ctx context.Context, ix *index.Index, ds *cifar10.Dataset, split *cifar10.Split, total int, enc ImageEncoder, o Options) error {
+func add(ctx context.Context, ix *index.Index, c corpus.Corpus, enc Encoder, total int, o Options) error {
 	ix.Reserve(total)
-	// An untrained IVF needs training before adds: hold vectors back until the sample is
-	// big enough.
-	trainWant := 0
-	if n := ix.NList(); n > 0 && !ix.IsTrained() {
-		trainWant = min(total, 256*n)
-	}
-	var pending []float32
-	var pendingItems []index.Item
-	flush := func() error {
-		if len(pendingItems) == 0 {
-			return nil
-		}
-		if !ix.IsTrained() {
-			if err := ix.Train(ctx, pending); err != nil {
-				return err
-			}
-		}
-		err := ix.Add(ctx, pending, pendingItems, nil)
-		pending, pendingItems = pending[:0], pendingItems[:0]
-		return err
-	}
+	train := ix.NList() > 0 && !ix.IsTrained()
+	var held []float32 // vectors held back until the index is trained
+	var heldItems []index.Item
 	done := 0
-	var floats []float32
-	for batch, err := range split.Batches(o.BatchSize) {
-		if err != nil {
-			return err
-		}
+	errStop := errors.New("limit reached")
+	kind := c.Kind()
+	err := c.Batches(ctx, o.BatchSize, func(batch []corpus.Record) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if done+len(batch) > total {
 			batch = batch[:total-done]
 		}
-		floats = cifar10.Float32HWC(batch, floats)
 		t0 := time.Now()
-		vecs, err := enc.EncodeImages(ctx, floats, len(batch))
+		vecs, err := enc.Encode(ctx, batch)
 		if err != nil {
-			return fmt.Errorf("encode %s records %d..%d: %w", o.Split, done, done+len(batch)-1, err)
+			return fmt.Errorf("encode %s .. %s: %w", batch[0].Ref, batch[len(batch)-1].Ref, err)
 		}
 		if st := o.Stats; st != nil {
 			if done == 0 {
 				st.FirstBatch = time.Since(t0)
 			} else {
 				st.EncodeTime += time.Since(t0)
-				st.Images += len(batch)
-				st.ImagesPerSec = float64(st.Images) / st.EncodeTime.Seconds()
+				st.Items += len(batch)
+				st.ItemsPerSec = float64(st.Items) / st.EncodeTime.Seconds()
 			}
 		}
 		items := make([]index.Item, len(batch))
 		for i := range batch {
-			items[i] = ItemOf(ds, o.Split, &batch[i])
+			items[i] = ItemOf(batch[i], kind)
 		}
-		if ix.IsTrained() {
-			err = ix.Add(ctx, vecs, items, nil)
-		} else {
-			pending = append(pending, vecs...)
-			pendingItems = append(pendingItems, items...)
-			if len(pendingItems) >= trainWant {
-				err = flush()
-			}
-		}
-		if err != nil {
+		if train {
+			held = append(held, vecs...)
+			heldItems = append(heldItems, items...)
+		} else if err := ix.Add(ctx, vecs, items, nil); err != nil {
 			return err
 		}
 		done += len(batch)
@@ -164,47 +182,75 @@ func addSplit(ctx context.Context, ix *index.Index, ds *cifar10.Dataset, split *
 			o.Progress(done, total)
 		}
 		if done >= total {
-			break
+			return errStop
 		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return err
 	}
-	return flush()
+	if !train {
+		return nil
+	}
+	if err := ix.Train(ctx, sample(held, ix.Dim(), 256*ix.NList(), o.Seed)); err != nil {
+		return err
+	}
+	return ix.Add(ctx, held, heldItems, nil)
 }
 
-// ItemOf is the index item for a CIFAR-10 record.
-func ItemOf(ds *cifar10.Dataset, split string, r *cifar10.Record) index.Item {
-	return index.Item{Dataset: "cifar10", Split: split, Ref: r.Ref.String(), Label: r.Label, LabelName: ds.Classes[r.Label]}
+// sample returns at most max rows of v chosen uniformly at random (all of v if fewer).
+func sample(v []float32, dim, max int, seed uint64) []float32 {
+	n := len(v) / dim
+	if n <= max {
+		return v
+	}
+	perm := rand.New(rand.NewPCG(seed, 7)).Perm(n)[:max]
+	slices.Sort(perm)
+	out := make([]float32, 0, max*dim)
+	for _, i := range perm {
+		out = append(out, v[i*dim:(i+1)*dim]...)
+	}
+	return out
 }
 
-// EncodeCIFAR10 encodes up to limit records of a split (0: all) and returns the vectors
-// and records' labels, for queries and evaluation.
-func EncodeCIFAR10(ctx context.Context, ds *cifar10.Dataset, enc ImageEncoder, split string, limit, batchSize int) (vecs []float32, labels []int, err error) {
-	s, err := ds.Split(split)
-	if err != nil {
+// ItemOf is the index item for a corpus record.
+func ItemOf(r corpus.Record, kind corpus.Kind) index.Item {
+	it := index.Item{Ref: r.Ref, Label: r.Label, Meta: r.Meta}
+	if kind == corpus.Text {
+		it.Text = r.Text
+	}
+	return it
+}
+
+// Encode encodes up to limit records of a corpus (0: all) and returns the vectors and
+// the records' items, for queries and evaluation.
+func Encode(ctx context.Context, c corpus.Corpus, enc Encoder, limit, batchSize int) (vecs []float32, items []index.Item, err error) {
+	if err := checkKind(c, enc); err != nil {
 		return nil, nil, err
 	}
-	if batchSize <= 0 {
-		batchSize = 512
-	}
-	var floats []float32
-	for batch, err := range s.Batches(batchSize) {
-		if err != nil {
-			return nil, nil, err
+	o := Options{Limit: limit, BatchSize: batchSize}
+	total := o.fill(c)
+	errStop := errors.New("limit reached")
+	kind := c.Kind()
+	err = c.Batches(ctx, o.BatchSize, func(batch []corpus.Record) error {
+		if len(items)+len(batch) > total {
+			batch = batch[:total-len(items)]
 		}
-		if limit > 0 && len(labels)+len(batch) > limit {
-			batch = batch[:limit-len(labels)]
-		}
-		floats = cifar10.Float32HWC(batch, floats)
-		v, err := enc.EncodeImages(ctx, floats, len(batch))
+		v, err := enc.Encode(ctx, batch)
 		if err != nil {
-			return nil, nil, err
+			return fmt.Errorf("encode %s .. %s: %w", batch[0].Ref, batch[len(batch)-1].Ref, err)
 		}
 		vecs = append(vecs, v...)
 		for _, r := range batch {
-			labels = append(labels, r.Label)
+			items = append(items, ItemOf(r, kind))
 		}
-		if limit > 0 && len(labels) >= limit {
-			break
+		if len(items) >= total {
+			return errStop
 		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, nil, err
 	}
-	return vecs, labels, nil
+	return vecs, items, nil
 }

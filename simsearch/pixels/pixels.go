@@ -25,14 +25,18 @@ type Encoder struct {
 
 // New returns an encoder for h×w×c images downsampled by factor (1 keeps every pixel).
 func New(h, w, c, factor int) (*Encoder, error) {
+	if h < 1 || w < 1 || (c != 1 && c != 3) {
+		return nil, fmt.Errorf("pixels: input %d×%d×%d: want a positive size and 1 or 3 channels", h, w, c)
+	}
 	if factor < 1 || h%factor != 0 || w%factor != 0 {
 		return nil, fmt.Errorf("pixels: downsampling factor %d must be ≥ 1 and divide %d×%d", factor, h, w)
 	}
 	return &Encoder{H: h, W: w, C: c, Factor: factor}, nil
 }
 
-// FromInfo rebuilds the encoder recorded in an index manifest.
-func FromInfo(info index.EncoderInfo, h, w, c int) (*Encoder, error) {
+// FromInfo rebuilds the encoder recorded in an index manifest. Indexes of format 1
+// recorded no input size: they were CIFAR-10's 32×32×3.
+func FromInfo(info index.EncoderInfo) (*Encoder, error) {
 	if info.Name != Name {
 		return nil, fmt.Errorf("pixels: encoder %q is not %q", info.Name, Name)
 	}
@@ -43,15 +47,25 @@ func FromInfo(info index.EncoderInfo, h, w, c int) (*Encoder, error) {
 			return nil, fmt.Errorf("pixels: downsample %q: %v", s, err)
 		}
 	}
+	h, w, c := 32, 32, 3
+	if s, ok := info.Params["input"]; ok {
+		if _, err := fmt.Sscanf(s, "%dx%dx%d", &h, &w, &c); err != nil || h < 1 || w < 1 || (c != 1 && c != 3) || h*w > 1<<24 {
+			return nil, fmt.Errorf("pixels: input %q: want HxWxC with C 1 or 3", s)
+		}
+	}
 	return New(h, w, c, f)
 }
 
 // Dim is the vector length: (H/f)·(W/f)·C.
 func (e *Encoder) Dim() int { return (e.H / e.Factor) * (e.W / e.Factor) * e.C }
 
+// InputShape is the image size the encoder takes.
+func (e *Encoder) InputShape() (h, w, c int) { return e.H, e.W, e.C }
+
 // Info describes the encoder for the index manifest.
 func (e *Encoder) Info() index.EncoderInfo {
-	return index.EncoderInfo{Name: Name, Version: Version, Params: map[string]string{"downsample": strconv.Itoa(e.Factor)}}
+	return index.EncoderInfo{Name: Name, Version: Version, Params: map[string]string{
+		"downsample": strconv.Itoa(e.Factor), "input": fmt.Sprintf("%dx%dx%d", e.H, e.W, e.C)}}
 }
 
 // EncodeImages maps n images (n·H·W·C floats, HWC) to n·Dim floats. With Factor 1 the

@@ -32,7 +32,7 @@ func TestDownsampleAverages(t *testing.T) {
 	if _, err := New(32, 32, 3, 5); err == nil {
 		t.Error("factor 5 accepted for 32×32")
 	}
-	back, err := FromInfo(e.Info(), 4, 4, 1)
+	back, err := FromInfo(e.Info())
 	if err != nil || back.Factor != 2 {
 		t.Errorf("FromInfo: %+v %v", back, err)
 	}

@@ -13,7 +13,7 @@ import (
 	gctx "github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 
-	"github.com/corpushunt/corpushunt/datasets/yelp"
+	"github.com/corpushunt/corpushunt/simsearch/backend"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 )
 
@@ -24,12 +24,14 @@ const EncoderName = "textae"
 type Encoder struct {
 	Dir   string
 	Meta  *Meta
-	Vocab *yelp.Vocab
+	Vocab *Vocab
 	mu    sync.Mutex
 	exec  *gctx.Exec
 	mctx  *gctx.Context
 	be    backends.Backend
 	Batch int // sentences per backend call; default 512
+
+	checksum string
 }
 
 // LoadEncoder loads a model directory written by Train.
@@ -39,12 +41,17 @@ func LoadEncoder(be backends.Backend, dir string) (*Encoder, error) {
 		return nil, err
 	}
 	m := *mp
-	v, err := yelp.LoadVocab(filepath.Join(dir, VocabFile))
+	v, err := LoadVocab(filepath.Join(dir, VocabFile))
 	if err != nil {
 		return nil, err
 	}
 	mctx := gctx.New()
-	if _, err := checkpoints.Load(mctx).Dir(filepath.Join(dir, CheckpointDir)).Done(); err != nil {
+	ckpt, err := checkpoints.Load(mctx).Dir(filepath.Join(dir, CheckpointDir)).Done()
+	if err != nil {
+		return nil, fmt.Errorf("text model %s: %w", dir, err)
+	}
+	sum, err := backend.WeightsChecksum(ckpt.LoadedVariables(), "var:/model/")
+	if err != nil {
 		return nil, fmt.Errorf("text model %s: %w", dir, err)
 	}
 	c := m.Config
@@ -54,7 +61,7 @@ func LoadEncoder(be backends.Backend, dir string) (*Encoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Encoder{Dir: dir, Meta: &m, Vocab: v, exec: exec, mctx: mctx, be: be, Batch: 512}, nil
+	return &Encoder{Dir: dir, Meta: &m, Vocab: v, exec: exec, mctx: mctx, be: be, Batch: 512, checksum: sum}, nil
 }
 
 // Dim is the code size.
@@ -63,7 +70,7 @@ func (e *Encoder) Dim() int { return e.Meta.Config.Latent }
 // Info describes the encoder for index manifests.
 func (e *Encoder) Info() index.EncoderInfo {
 	abs, _ := filepath.Abs(e.Dir)
-	return index.EncoderInfo{Name: EncoderName, Version: "1", Model: abs,
+	return index.EncoderInfo{Name: EncoderName, Version: "1", Model: abs, Checksum: e.checksum,
 		Params: map[string]string{"kind": e.Meta.Config.Kind, "size": e.Meta.Config.Name}}
 }
 
@@ -108,3 +115,6 @@ func (e *Encoder) EncodeTokens(ctx context.Context, sentences [][]string) ([]flo
 func (e *Encoder) Evaluate(s Sentences) (nllPerSent, tokenAcc float64, err error) {
 	return Evaluate(e.be, e.mctx.Reuse(), e.Meta.Config, s, 256)
 }
+
+// Known reports whether a token is in the model's vocabulary (else it reads as <unk>).
+func (e *Encoder) Known(tok string) bool { return e.Vocab.ID(tok) != UnkID }

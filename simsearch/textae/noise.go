@@ -2,8 +2,6 @@ package textae
 
 import (
 	"math/rand/v2"
-
-	"github.com/corpushunt/corpushunt/datasets/yelp"
 )
 
 // Noise corrupts a DAAE's encoder input with the configured noises, in the paper's order:
@@ -48,7 +46,7 @@ func Blank(ids []int32, p float64, r *rand.Rand) []int32 {
 	out := append([]int32(nil), ids...)
 	for i := range out {
 		if r.Float64() < p {
-			out[i] = yelp.BlankID
+			out[i] = BlankID
 		}
 	}
 	return out
@@ -57,7 +55,7 @@ func Blank(ids []int32, p float64, r *rand.Rand) []int32 {
 // Substitute replaces each word with a random vocabulary word with probability p.
 func Substitute(ids []int32, p float64, vocab int, r *rand.Rand) []int32 {
 	out := append([]int32(nil), ids...)
-	first := int(yelp.BlankID) + 1
+	first := int(BlankID) + 1
 	for i := range out {
 		if r.Float64() < p && vocab > first {
 			out[i] = int32(first + r.IntN(vocab-first))

@@ -11,7 +11,6 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom
 	gctx "github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/corpushunt/corpushunt/datasets/yelp"
 	"github.com/corpushunt/corpushunt/simsearch/backend"
 )
 
@@ -41,13 +40,13 @@ func TestNoise(t *testing.T) {
 	}
 	b := Blank(ids, 1, r)
 	for _, x := range b {
-		if x != yelp.BlankID {
+		if x != BlankID {
 			t.Fatalf("Blank(1) = %v", b)
 		}
 	}
 	sub := Substitute(ids, 1, 100, r)
 	for _, x := range sub {
-		if x <= yelp.BlankID || x >= 100 {
+		if x <= BlankID || x >= 100 {
 			t.Fatalf("Substitute produced special or out-of-vocabulary id: %v", sub)
 		}
 	}
@@ -87,7 +86,7 @@ func TestConfigNoise(t *testing.T) {
 			t.Fatalf("blank noise changed the length: %v", got)
 		}
 		for j, x := range got {
-			if x == yelp.BlankID {
+			if x == BlankID {
 				blanks++
 			} else if x != ids[j] {
 				t.Fatalf("blank noise moved a word: %v", got)
@@ -128,10 +127,10 @@ func TestBatchLayout(t *testing.T) {
 	if got := get(1).([][]int32)[0]; !reflect.DeepEqual(got, []int32{9, 8, 7, 0, 0}) {
 		t.Errorf("reversed encoder input %v", got)
 	}
-	if got := get(3).([][]int32)[0]; !reflect.DeepEqual(got, []int32{yelp.GoID, 7, 8, 9, 0}) {
+	if got := get(3).([][]int32)[0]; !reflect.DeepEqual(got, []int32{GoID, 7, 8, 9, 0}) {
 		t.Errorf("decoder input %v", got)
 	}
-	if got := get(4).([][]int32)[0]; !reflect.DeepEqual(got, []int32{7, 8, 9, yelp.EOSID, 0}) {
+	if got := get(4).([][]int32)[0]; !reflect.DeepEqual(got, []int32{7, 8, 9, EOSID, 0}) {
 		t.Errorf("decoder target %v", got)
 	}
 	if got := get(5).([][]float32)[0]; !reflect.DeepEqual(got, []float32{1, 1, 1, 1, 0}) {
@@ -164,7 +163,7 @@ func trainToy(t *testing.T, kind string, sampled int) {
 	for i := 0; i < 64; i++ {
 		corpus = append(corpus, words[i%len(words)])
 	}
-	v := yelp.BuildVocab(corpus, 50)
+	v := BuildVocab(corpus, 50)
 	c, _ := CPU().Kind(kind).Vocab(v.Len()-5).Sizes(16, 16, 8).MaxLen(6).SampledSoftmax(sampled).Dropout(0).Done()
 	s, _ := Prepare(corpus, v, c.MaxLen)
 	var losses []float64
@@ -220,7 +219,7 @@ func TestInterruptAndResume(t *testing.T) {
 	for len(corpus) < 32 {
 		corpus = append(corpus, corpus[len(corpus)%4])
 	}
-	v := yelp.BuildVocab(corpus, 10)
+	v := BuildVocab(corpus, 10)
 	c, _ := CPU().Kind("ae").Vocab(v.Len()-5).Sizes(8, 8, 4).MaxLen(5).Done()
 	s, _ := Prepare(corpus, v, c.MaxLen)
 	dir := t.TempDir()
@@ -264,7 +263,7 @@ func TestCandidates(t *testing.T) {
 	}
 	seen := map[int32]bool{}
 	for _, id := range cand {
-		if seen[id] || id < 0 || int(id) >= c.VocabSize() || id == yelp.PadID {
+		if seen[id] || id < 0 || int(id) >= c.VocabSize() || id == PadID {
 			t.Fatalf("bad candidate list %v", cand)
 		}
 		seen[id] = true

@@ -19,8 +19,6 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 	"github.com/gomlx/gomlx/pkg/ml/train"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
-
-	"github.com/corpushunt/corpushunt/datasets/yelp"
 )
 
 // Sentences are token ids (no specials), at most MaxLen each.
@@ -28,7 +26,7 @@ type Sentences [][]int32
 
 // Prepare maps tokenised sentences to ids with the vocabulary, cutting them at maxLen and
 // dropping empty ones (returned indices say which were kept).
-func Prepare(tokens [][]string, v *yelp.Vocab, maxLen int) (Sentences, []int) {
+func Prepare(tokens [][]string, v *Vocab, maxLen int) (Sentences, []int) {
 	var out Sentences
 	var kept []int
 	for i, t := range tokens {
@@ -69,10 +67,10 @@ func (c Config) batchTensors(s Sentences, idx []int, r *rand.Rand, noise bool) [
 			encRev[i*L+len(in)-1-j] = id
 		}
 		encLen[i] = int32(len(in))
-		decIn[i*L] = yelp.GoID
+		decIn[i*L] = GoID
 		copy(decIn[i*L+1:], ids)
 		copy(decOut[i*L:], ids)
-		decOut[i*L+len(ids)] = yelp.EOSID
+		decOut[i*L+len(ids)] = EOSID
 		for j := 0; j <= len(ids); j++ {
 			mask[i*L+j] = 1
 		}
@@ -123,7 +121,7 @@ func (c Config) candidates(decOut []int32, mask []float32, r *rand.Rand) (cand, 
 	if k >= v {
 		return nil, nil
 	}
-	first := int(yelp.BlankID) + 1
+	first := int(BlankID) + 1
 	for _, j := range r.Perm(v - first) {
 		if len(cand) == k {
 			break
@@ -173,6 +171,11 @@ type Meta struct {
 	// HeldOut names the files whose sentences were kept out of training (TrainOptions.HeldOut).
 	HeldOut     []string `json:"held_out,omitempty"`
 	Interrupted bool     `json:"interrupted,omitempty"`
+	// Tokenizer names how texts were split into tokens for training (see
+	// ingest.Tokenizer); "" for models trained on the Yelp files before it was recorded.
+	Tokenizer string `json:"tokenizer,omitempty"`
+	// MaskLogs says log lines were masked before tokenising.
+	MaskLogs bool `json:"mask_logs,omitempty"`
 }
 
 // Files of a model directory.
@@ -194,6 +197,10 @@ type TrainOptions struct {
 	// HeldOut records, in model.json, which files' sentences the caller kept out of the
 	// training set (evaluation queries, say); Train itself does not read them.
 	HeldOut []string
+	// Tokenizer and MaskLogs record, in model.json, how the caller tokenised the texts,
+	// so queries and indexed corpora are tokenised the same way.
+	Tokenizer string
+	MaskLogs  bool
 	// Progress is called after every step; total is -1 when the run ends on time.
 	Progress func(step int64, done, total int, loss float64)
 }
@@ -216,7 +223,7 @@ var ErrExists = errors.New("model directory already holds a model")
 
 // Train trains a model on train (held-out val for the final loss and accuracy) and writes
 // it to dir with its vocabulary. Cancelling ctx saves a checkpoint first.
-func Train(ctx context.Context, be backends.Backend, dir string, c Config, vocab *yelp.Vocab, trainSet, val Sentences, o TrainOptions) (*Meta, error) {
+func Train(ctx context.Context, be backends.Backend, dir string, c Config, vocab *Vocab, trainSet, val Sentences, o TrainOptions) (*Meta, error) {
 	untilTime := o.Epochs <= 0 && o.Minutes > 0
 	switch {
 	case untilTime:
@@ -253,7 +260,8 @@ func Train(ctx context.Context, be backends.Backend, dir string, c Config, vocab
 			return nil, err
 		}
 		meta = &Meta{FormatVersion: 1, Kind: "textae", Config: c, Created: time.Now().UTC(), Backend: be.Name(),
-			TrainSents: len(trainSet), Batch: o.Batch, LR: o.LR, HeldOut: o.HeldOut}
+			TrainSents: len(trainSet), Batch: o.Batch, LR: o.LR, HeldOut: o.HeldOut,
+			Tokenizer: o.Tokenizer, MaskLogs: o.MaskLogs}
 	}
 	if len(trainSet) < o.Batch {
 		return nil, fmt.Errorf("textae: %d training sentences, fewer than one batch of %d", len(trainSet), o.Batch)

@@ -1,4 +1,4 @@
-package yelp
+package textae
 
 import (
 	"bufio"
@@ -12,11 +12,11 @@ import (
 
 // Special tokens, always the first five ids in this order.
 const (
-	Pad   = "<pad>"
-	Go    = "<go>"
-	EOS   = "<eos>"
-	Unk   = "<unk>"
-	Blank = "<blank>"
+	PadToken   = "<pad>"
+	GoToken    = "<go>"
+	EOSToken   = "<eos>"
+	UnkToken   = "<unk>"
+	BlankToken = "<blank>"
 )
 
 // Ids of the special tokens.
@@ -28,7 +28,7 @@ const (
 	BlankID
 )
 
-var specials = []string{Pad, Go, EOS, Unk, Blank}
+var specials = []string{PadToken, GoToken, EOSToken, UnkToken, BlankToken}
 
 // Vocab maps words to ids and back.
 type Vocab struct {
@@ -83,10 +83,10 @@ func (v *Vocab) ID(w string) int32 {
 	return UnkID
 }
 
-// Word returns the word for id, or Unk when out of range.
+// Word returns the word for id, or UnkToken when out of range.
 func (v *Vocab) Word(id int32) string {
 	if id < 0 || int(id) >= len(v.words) {
-		return Unk
+		return UnkToken
 	}
 	return v.words[id]
 }
