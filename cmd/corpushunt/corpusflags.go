@@ -7,22 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/corpushunt/corpushunt/datasets/cifar10"
 	"github.com/corpushunt/corpushunt/datasets/yelp"
-	"github.com/corpushunt/corpushunt/simsearch/backend"
-	"github.com/corpushunt/corpushunt/simsearch/bow"
-	"github.com/corpushunt/corpushunt/simsearch/convae"
+	"github.com/corpushunt/corpushunt/simsearch"
 	"github.com/corpushunt/corpushunt/simsearch/corpus"
-	"github.com/corpushunt/corpushunt/simsearch/corpus/images"
-	_ "github.com/corpushunt/corpushunt/simsearch/corpus/text"
-	_ "github.com/corpushunt/corpushunt/simsearch/corpus/vectors"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 	"github.com/corpushunt/corpushunt/simsearch/ingest"
-	"github.com/corpushunt/corpushunt/simsearch/pixels"
-	"github.com/corpushunt/corpushunt/simsearch/textae"
 )
 
 // corpusFlags are the flags that name a corpus, shared by train, index, add and eval.
@@ -200,248 +192,18 @@ func addEncoderFlags(fs *flag.FlagSet) *encoderFlags {
 	}
 }
 
-// built is an encoder ready to index a corpus, with what the index must keep of it.
-type built struct {
-	enc    ingest.Encoder
-	assets map[string][]byte
+// newEncoder makes the encoder the flags name for a corpus (a first pass over the corpus
+// fits bag of words).
+func newEncoder(ctx context.Context, f *encoderFlags, c corpus.Corpus) (*simsearch.Encoder, error) {
+	update, finish := newBar(c.Len(), "fit encoder", "item")
+	defer finish()
+	return simsearch.NewEncoder(ctx, c, simsearch.EncoderOptions{
+		Name: *f.name, Size: *f.size, Fit: *f.fit, Downsample: *f.down, Dim: *f.dim,
+		Tokenizer: *f.tokenizer, MaskLogs: *f.maskLogs, Progress: update})
 }
 
-// newEncoder makes the encoder the flags name for a corpus. Bag of words is fitted on the
-// corpus here (a first pass over it).
-func newEncoder(ctx context.Context, f *encoderFlags, c corpus.Corpus) (*built, error) {
-	name := *f.name
-	kind := c.Kind()
-	if name == "" {
-		name = map[corpus.Kind]string{corpus.Image: pixels.Name, corpus.Text: bow.Name, corpus.Vector: ingest.VectorsName}[kind]
-	}
-	fit, err := images.ParseFit(*f.fit)
-	if err != nil {
-		return nil, err
-	}
-	wrongKind := func(k corpus.Kind) error {
-		return fmt.Errorf("%w: encoder %s encodes %s items, the corpus holds %s items", ingest.ErrKind, name, k, kind)
-	}
-	switch name {
-	case pixels.Name:
-		if kind != corpus.Image {
-			return nil, wrongKind(corpus.Image)
-		}
-		h, w, ch, err := pixelSize(*f.size, c)
-		if err != nil {
-			return nil, err
-		}
-		p, err := pixels.New(h, w, ch, *f.down)
-		if err != nil {
-			return nil, err
-		}
-		return &built{enc: ingest.Images(p, fit)}, nil
-	case ingest.VectorsName:
-		if kind != corpus.Vector {
-			return nil, wrongKind(corpus.Vector)
-		}
-		vc, ok := c.(interface{ Dim() int })
-		if !ok {
-			return nil, fmt.Errorf("corpus %s does not say its vectors' dimension", c.Spec())
-		}
-		return &built{enc: ingest.Vectors(vc.Dim())}, nil
-	case bow.Name:
-		if kind != corpus.Text {
-			return nil, wrongKind(corpus.Text)
-		}
-		tok, err := tokenizerFor(f, c)
-		if err != nil {
-			return nil, err
-		}
-		fitter, err := bow.NewFitter(*f.dim, 1)
-		if err != nil {
-			return nil, err
-		}
-		update, finish := newBar(c.Len(), "fit bag of words", "text")
-		done := 0
-		err = c.Batches(ctx, 4096, func(b []corpus.Record) error {
-			for _, r := range b {
-				fitter.Add(tok.Tokens(r.Text))
-			}
-			done += len(b)
-			update(done, c.Len())
-			return nil
-		})
-		finish()
-		if err != nil {
-			return nil, err
-		}
-		e, err := fitter.Done()
-		if err != nil {
-			return nil, err
-		}
-		b, err := e.Marshal()
-		if err != nil {
-			return nil, err
-		}
-		return &built{enc: ingest.Texts(e, tok), assets: map[string][]byte{bow.AssetName: b}}, nil
-	}
-	// A model directory.
-	switch {
-	case fileExists(filepath.Join(name, convae.MetaFile)) && isKind(name, "convae"):
-		if kind != corpus.Image {
-			return nil, wrongKind(corpus.Image)
-		}
-		m, err := loadModel(name)
-		if err != nil {
-			return nil, err
-		}
-		return &built{enc: ingest.Images(m, fit)}, nil
-	case fileExists(filepath.Join(name, convae.MetaFile)):
-		if kind != corpus.Text {
-			return nil, wrongKind(corpus.Text)
-		}
-		m, err := loadTextModel(name)
-		if err != nil {
-			return nil, err
-		}
-		return &built{enc: ingest.Texts(m, modelTokenizer(m))}, nil
-	}
-	return nil, fmt.Errorf("unknown encoder %q: use pixels, bow, vectors or a model directory from `corpushunt train`", name)
-}
-
-func isKind(dir, kind string) bool {
-	b, err := os.ReadFile(filepath.Join(dir, convae.MetaFile))
-	return err == nil && strings.Contains(string(b), `"kind": "`+kind+`"`)
-}
-
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
-}
-
-// tokenizerFor picks the text tokenizer: the flag, the corpus's own (Yelp's), or words.
-func tokenizerFor(f *encoderFlags, c corpus.Corpus) (ingest.Tokenizer, error) {
-	t := ingest.Tokenizer{Name: *f.tokenizer, MaskLogs: *f.maskLogs}
-	if t.Name == "" {
-		t.Name = "words"
-		if c.Spec().Source == yelp.SourceName {
-			t.Name = yelp.TokenizerName
-		}
-	}
-	return t, t.Validate()
-}
-
-// modelTokenizer is the tokenizer a text model was trained with.
-func modelTokenizer(m *textae.Encoder) ingest.Tokenizer {
-	t := ingest.Tokenizer{Name: m.Meta.Tokenizer, MaskLogs: m.Meta.MaskLogs}
-	if t.Name == "" {
-		t.Name = yelp.TokenizerName // models trained before the field existed were Yelp's
-	}
-	return t
-}
-
-// pixelSize reads --size, or takes the corpus's most common image size (at most 64×64).
-func pixelSize(s string, c corpus.Corpus) (h, w, ch int, err error) {
-	if s != "" {
-		ch = 3
-		parts := strings.Split(strings.ToLower(s), "x")
-		nums := make([]int, len(parts))
-		for i, p := range parts {
-			if nums[i], err = strconv.Atoi(p); err != nil || nums[i] < 1 {
-				return 0, 0, 0, fmt.Errorf("--size %q: want HxW or HxWxC", s)
-			}
-		}
-		switch len(nums) {
-		case 2:
-			h, w = nums[0], nums[1]
-		case 3:
-			h, w, ch = nums[0], nums[1], nums[2]
-		default:
-			return 0, 0, 0, fmt.Errorf("--size %q: want HxW or HxWxC", s)
-		}
-		if ch != 1 && ch != 3 || h > 4096 || w > 4096 {
-			return 0, 0, 0, fmt.Errorf("--size %q: channels 1 or 3, at most 4096×4096", s)
-		}
-		return h, w, ch, nil
-	}
-	if sc, ok := c.(interface{ Shape() (int, int, int) }); ok {
-		h, w, ch = sc.Shape()
-		if h > 64 || w > 64 {
-			scale := 64 / float64(max(h, w))
-			h, w = max(1, int(float64(h)*scale+0.5)), max(1, int(float64(w)*scale+0.5))
-		}
-		return h, w, ch, nil
-	}
-	return 32, 32, 3, nil
-}
-
-// encoderForIndex rebuilds the encoder recorded in an index manifest, so queries and
-// additions are encoded exactly like the corpus. A learned model whose weights changed
-// since indexing is refused.
-func encoderForIndex(ix *index.Index) (ingest.Encoder, error) {
-	info := ix.Encoder()
-	fit := images.Fit(info.Params["fit"])
-	if fit == "" {
-		fit = images.Crop
-	}
-	var enc ingest.Encoder
-	switch info.Name {
-	case pixels.Name:
-		p, err := pixels.FromInfo(info)
-		if err != nil {
-			return nil, err
-		}
-		enc = ingest.Images(p, fit)
-	case ingest.VectorsName:
-		enc = ingest.Vectors(ix.Dim())
-	case bow.Name:
-		e, err := bowForIndex(ix)
-		if err != nil {
-			return nil, err
-		}
-		enc = ingest.Texts(e, ingest.TokenizerOf(info))
-	case convae.EncoderName:
-		m, err := loadModel(info.Model)
-		if err != nil {
-			return nil, fmt.Errorf("the index's model: %w", err)
-		}
-		enc = ingest.Images(m, fit)
-	case textae.EncoderName:
-		m, err := loadTextModel(info.Model)
-		if err != nil {
-			return nil, fmt.Errorf("the index's model: %w", err)
-		}
-		enc = ingest.Texts(m, ingest.TokenizerOf(info))
-	default:
-		return nil, fmt.Errorf("index was built with encoder %q, which this build does not know", info.Name)
-	}
-	if err := ingest.SameEncoder(info, enc.Info()); err != nil {
-		return nil, err
-	}
-	return enc, nil
-}
-
-// bowForIndex reads the bag-of-words encoder saved with an index generation.
-func bowForIndex(ix *index.Index) (*bow.Encoder, error) {
-	b, err := ix.Asset(bow.AssetName)
-	if err == nil {
-		e, err := bow.Parse(b)
-		if err != nil {
-			return nil, fmt.Errorf("%w: bag-of-words encoder: %v", index.ErrCorrupt, err)
-		}
-		return e, nil
-	}
-	info := ix.Encoder()
-	if info.Model == "" {
-		return nil, err
-	}
-	// Indexes of format 1 referred to the encoder by path, unchecked.
-	note("note: this index refers to its bag-of-words encoder by path (%s), unverified; re-index to make it self-contained", info.Model)
-	return bow.Load(info.Model)
-}
-
-func loadModel(dir string) (*convae.Encoder, error) {
-	be, err := backend.New("")
-	if err != nil {
-		return nil, err
-	}
-	return convae.LoadEncoder(be, dir)
-}
+// encoderForIndex rebuilds the encoder recorded in an index manifest.
+func encoderForIndex(ix *index.Index) (ingest.Encoder, error) { return simsearch.EncoderFor(ix) }
 
 // corpusOf opens the corpus an index was built from, for payloads (galleries, lists);
 // root re-points it when the data has moved.

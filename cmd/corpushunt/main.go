@@ -20,6 +20,8 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/corpushunt/corpushunt/simsearch"
 )
 
 type command struct {
@@ -51,6 +53,7 @@ func usage(w io.Writer) {
 }
 
 func main() {
+	simsearch.Warn = func(err error) { note("note: %v", err) }
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:]))

@@ -20,6 +20,9 @@ func newBar(total int, desc, unit string) (update func(done, total int), finish 
 	start := time.Now()
 	last := 0
 	summary := func() {
+		if last == 0 {
+			return // failed or empty: the error says what happened
+		}
 		d := time.Since(start)
 		fmt.Fprintf(os.Stderr, "%s: %d %s in %.1fs (%.0f %s/s)\n", desc, last, unit, d.Seconds(), float64(last)/d.Seconds(), unit)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/corpushunt/corpushunt/datasets/cifar10"
+	"github.com/corpushunt/corpushunt/simsearch"
 	"github.com/corpushunt/corpushunt/simsearch/corpus"
 	"github.com/corpushunt/corpushunt/simsearch/corpus/images"
 	"github.com/corpushunt/corpushunt/simsearch/display"
@@ -38,7 +39,7 @@ func cmdReconstruct(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	enc, err := loadModel(*model)
+	enc, err := simsearch.LoadImageModel(*model)
 	if err != nil {
 		return err
 	}

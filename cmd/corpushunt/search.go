@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image"
 	"maps"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,11 +14,10 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"github.com/corpushunt/corpushunt/datasets/cifar10"
 	"github.com/corpushunt/corpushunt/datasets/yelp"
-	"github.com/corpushunt/corpushunt/simsearch/bow"
+	"github.com/corpushunt/corpushunt/simsearch"
 	"github.com/corpushunt/corpushunt/simsearch/corpus"
 	"github.com/corpushunt/corpushunt/simsearch/corpus/images"
 	"github.com/corpushunt/corpushunt/simsearch/eval"
@@ -87,14 +85,14 @@ func cmdIndex(ctx context.Context, args []string) error {
 	update, finish := newBar(n, "encode+index", "item")
 	t0 := time.Now()
 	var stats ingest.Stats
-	ix, err := ingest.Build(ctx, c, b.enc, ingest.Options{Limit: *limit, BatchSize: *batch, Factory: *factory, Metric: m, Progress: update, Stats: &stats})
+	ix, err := ingest.Build(ctx, c, b, ingest.Options{Limit: *limit, BatchSize: *batch, Factory: *factory, Metric: m, Progress: update, Stats: &stats})
 	finish()
 	if err != nil {
 		return err
 	}
 	defer ix.Close()
 	reportSkipped(c)
-	for name, data := range b.assets {
+	for name, data := range b.Assets {
 		if err := ix.SetAsset(name, data); err != nil {
 			return err
 		}
@@ -321,40 +319,13 @@ func cmdQuery(ctx context.Context, args []string) error {
 // maxK bounds k everywhere a user gives it.
 const maxK = 10000
 
-// errUnknownWords is returned for a text query none of whose words the encoder knows:
-// its neighbours would be arbitrary.
-var errUnknownWords = errors.New("none of the query's words occur in the indexed corpus: its neighbours would be arbitrary")
-
 // encodeQueryText tokenises and encodes a typed query as the index's corpus was.
 func encodeQueryText(ctx context.Context, ix *index.Index, text string) ([]float32, []string, error) {
-	if !utf8.ValidString(text) {
-		return nil, nil, fmt.Errorf("query text is not valid UTF-8")
-	}
 	enc, err := encoderForIndex(ix)
 	if err != nil {
 		return nil, nil, err
 	}
-	tq, ok := enc.(ingest.TextQuerier)
-	if !ok {
-		return nil, nil, fmt.Errorf("the index holds %s vectors, which take no text", enc.Info().Name)
-	}
-	toks := tq.Tokens(text)
-	if len(toks) == 0 {
-		return nil, nil, fmt.Errorf("--text %q: %w", text, bow.ErrEmptyText)
-	}
-	if kn, ok := tq.(interface{ Known(string) bool }); ok {
-		known := 0
-		for _, t := range toks {
-			if kn.Known(t) {
-				known++
-			}
-		}
-		if known == 0 {
-			return nil, toks, fmt.Errorf("%q: %w", text, errUnknownWords)
-		}
-	}
-	v, err := enc.Encode(ctx, []corpus.Record{{Text: text}})
-	return v, toks, err
+	return (&simsearch.Index{Index: ix, Encoder: enc}).EncodeText(ctx, text)
 }
 
 func cmdTune(ctx context.Context, args []string) error {
@@ -491,7 +462,7 @@ func evalOne(ctx context.Context, data, dir, queries string, self int, seed uint
 	}
 	opts := index.SearchOptions{Nprobe: nprobe}
 	if self > 0 {
-		rep, err := evalSelf(ctx, ix, self, seed, ks, opts)
+		rep, err := simsearch.EvalSelf(ctx, ix, self, seed, ks, opts)
 		return rep, ix, fmt.Sprintf("%d indexed items", rep.Queries), err
 	}
 	sp, err := querySpec(data, ix, queries)
@@ -576,44 +547,6 @@ func querySpec(data string, ix *index.Index, q string) (corpus.Spec, error) {
 		return corpus.Spec{Source: have.Source, Root: abs, Options: have.Options}, nil
 	}
 	return corpus.ParseSpec(q)
-}
-
-// evalSelf draws n labelled indexed items at random and scores their hits, each item
-// left out of its own.
-func evalSelf(ctx context.Context, ix *index.Index, n int, seed uint64, ks []int, opts index.SearchOptions) (*eval.Report, error) {
-	items := ix.Items()
-	var labelled []int
-	for i, it := range items {
-		if it.Label != "" {
-			labelled = append(labelled, i)
-		}
-	}
-	if len(labelled) == 0 {
-		return nil, fmt.Errorf("--self: the index has no labelled items")
-	}
-	if n > len(labelled) {
-		note("note: --self %d: the index has %d labelled items; using all", n, len(labelled))
-		n = len(labelled)
-	}
-	r := rand.New(rand.NewPCG(seed, 3))
-	r.Shuffle(len(labelled), func(i, j int) { labelled[i], labelled[j] = labelled[j], labelled[i] })
-	ids := labelled[:n]
-	slices.Sort(ids)
-	q := make([]float32, 0, n*ix.Dim())
-	labels := make([]string, n)
-	for i, id := range ids {
-		v, err := ix.Vector(int64(id))
-		if err != nil {
-			return nil, err
-		}
-		q = append(q, v...)
-		labels[i] = items[id].Label
-	}
-	hits, err := eval.SearchExcept(ctx, ix, q, ix.Dim(), slices.Max(ks), opts, func(i int, h index.Hit) bool { return h.ID == int64(ids[i]) })
-	if err != nil {
-		return nil, err
-	}
-	return eval.Precision(labels, hits, ks)
 }
 
 // summaryRow is one evaluated index of a comparison.

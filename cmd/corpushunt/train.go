@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
 	"os"
 	"slices"
 	"strings"
 
+	"github.com/corpushunt/corpushunt/simsearch"
 	"github.com/corpushunt/corpushunt/simsearch/backend"
 	"github.com/corpushunt/corpushunt/simsearch/convae"
 	"github.com/corpushunt/corpushunt/simsearch/corpus"
@@ -53,7 +53,7 @@ func trainImages(ctx context.Context, args []string, demo string) error {
 	limit := fs.Int("limit", 0, "train on the first N images (0: all, less the validation images)")
 	val := fs.Int("val", -1, "hold out this many images (the last of the corpus) for the validation loss (-1: 10%, at most 1000)")
 	epochs := fs.Int("epochs", 5, "epochs (with --resume: total, including those done)")
-	batch := fs.Int("batch", 128, "images per step")
+	batch := fs.Int("batch", 0, "images per step (0: 128, or fewer for small corpora so an epoch has at least 32 steps)")
 	lr := fs.Float64("lr", 1e-3, "Adam learning rate")
 	resume := fs.Bool("resume", false, "continue the training run in --out")
 	conv := fs.String("conv", "im2col", "convolution implementation: im2col (fastest on the pure-Go backend) or native (ConvGeneral; cuDNN on XLA CUDA)")
@@ -65,8 +65,8 @@ func trainImages(ctx context.Context, args []string, demo string) error {
 	if err := required(fs, "out"); err != nil {
 		return err
 	}
-	if *epochs < 1 || *batch < 1 || *limit < 0 || *lr <= 0 {
-		return fmt.Errorf("--epochs and --batch must be ≥ 1, --limit ≥ 0, --lr > 0")
+	if *epochs < 1 || *batch < 0 || *limit < 0 || *lr <= 0 {
+		return fmt.Errorf("--epochs must be ≥ 1, --batch and --limit ≥ 0, --lr > 0")
 	}
 	fit, err := images.ParseFit(*fitFlag)
 	if err != nil {
@@ -87,7 +87,7 @@ func trainImages(ctx context.Context, args []string, demo string) error {
 	if err != nil {
 		return err
 	}
-	h, w, ch, err := trainSize(*size, c)
+	h, w, ch, err := simsearch.TrainSize(*size, c)
 	if err != nil {
 		return err
 	}
@@ -108,12 +108,15 @@ func trainImages(ctx context.Context, args []string, demo string) error {
 		trainN = *limit
 	}
 	update, finish := newBar(n, "read images", "img")
-	trainSet, valSet, err := loadImages(ctx, c, cfg, fit, trainN, n-v, v, update)
+	trainSet, valSet, err := simsearch.ImageSets(ctx, c, cfg, fit, trainN, n-v, v, update)
 	finish()
 	if err != nil {
 		return err
 	}
 	reportSkipped(c)
+	if *batch == 0 && !*resume {
+		*batch = convae.DefaultBatch(trainSet.N)
+	}
 	backendImpl, err := backend.New(*be)
 	if err != nil {
 		return err
@@ -148,20 +151,6 @@ func trainImages(ctx context.Context, args []string, demo string) error {
 	return nil
 }
 
-// trainSize reads --size, or rounds the corpus's most common size to multiples of 16
-// (16 to 64).
-func trainSize(s string, c corpus.Corpus) (h, w, ch int, err error) {
-	if s != "" {
-		return pixelSize(s, c)
-	}
-	h, w, ch, err = pixelSize("", c)
-	if err != nil {
-		return
-	}
-	round := func(x int) int { return min(64, max(16, (x+8)/16*16)) }
-	return round(h), round(w), ch, nil
-}
-
 func fmtSeconds(s float64) string {
 	if s < 120 {
 		return fmt.Sprintf("%.0fs training", s)
@@ -169,38 +158,3 @@ func fmtSeconds(s float64) string {
 	return fmt.Sprintf("%.1f min training", s/60)
 }
 
-// loadImages reads a corpus's images at the model's input size as compact bytes: the
-// first trainN for training and [valStart, valStart+valN) for validation.
-func loadImages(ctx context.Context, c corpus.Corpus, cfg convae.Config, fit images.Fit, trainN, valStart, valN int, progress func(int, int)) (convae.Images, convae.Images, error) {
-	h, w, ch := cfg.InputShape()
-	size := h * w * ch
-	tr := convae.Images{Pixels: make([]byte, 0, trainN*size), H: h, W: w, C: ch}
-	va := convae.Images{Pixels: make([]byte, 0, valN*size), H: h, W: w, C: ch}
-	i := 0
-	err := c.Batches(ctx, 512, func(b []corpus.Record) error {
-		imgs := make([]image.Image, len(b))
-		for j, r := range b {
-			imgs[j] = r.Image
-		}
-		px := images.PrepareBatch(imgs, h, w, ch, fit)
-		for j := range b {
-			var dst *convae.Images
-			switch {
-			case i < trainN:
-				dst = &tr
-			case i >= valStart && i < valStart+valN:
-				dst = &va
-			}
-			if dst != nil {
-				for _, v := range px[j*size : (j+1)*size] {
-					dst.Pixels = append(dst.Pixels, byte(v*255+0.5))
-				}
-				dst.N++
-			}
-			i++
-		}
-		progress(i, c.Len())
-		return nil
-	})
-	return tr, va, err
-}

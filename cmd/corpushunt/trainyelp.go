@@ -5,28 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/corpushunt/corpushunt/datasets/yelp"
+	"github.com/corpushunt/corpushunt/simsearch"
 	"github.com/corpushunt/corpushunt/simsearch/backend"
 	"github.com/corpushunt/corpushunt/simsearch/corpus"
-	"github.com/corpushunt/corpushunt/simsearch/ingest"
 	"github.com/corpushunt/corpushunt/simsearch/textae"
 )
-
-// textBackend is the backend for the LSTM models: GoMLX v0.26's pure-Go worker pool can
-// deadlock inside nested DotGenerals of the LSTM graph; unlimited parallelism avoids it.
-func textBackend(config string) (string, error) {
-	if config == "" {
-		config = os.Getenv(backend.EnvBackend)
-	}
-	if config == "" || config == "go" {
-		return "go:parallelism=-1", nil
-	}
-	return config, nil
-}
 
 // trainText trains a text autoencoder on a text corpus: `train yelp` (the demo, eval
 // queries held out) or `train --text FILE`.
@@ -118,14 +105,8 @@ func trainText(ctx context.Context, args []string, demo bool) error {
 	if c.Kind() != corpus.Text {
 		return fmt.Errorf("train --text: %s holds %s items, not texts", sp, c.Kind())
 	}
-	tok := ingest.Tokenizer{Name: *tokName, MaskLogs: *maskLogs}
-	if tok.Name == "" {
-		tok.Name = "words"
-		if sp.Source == yelp.SourceName {
-			tok.Name = yelp.TokenizerName
-		}
-	}
-	if err := tok.Validate(); err != nil {
+	tok, err := simsearch.TokenizerFor(c, *tokName, *maskLogs)
+	if err != nil {
 		return err
 	}
 	recs, err := corpus.Collect(ctx, c)
@@ -167,11 +148,7 @@ func trainText(ctx context.Context, args []string, demo bool) error {
 	}
 	trainSet, _ := textae.Prepare(trainToks, vocab, cfg.MaxLen)
 	valSet, _ := textae.Prepare(valToks, vocab, cfg.MaxLen)
-	bcfg, err := textBackend(*be)
-	if err != nil {
-		return err
-	}
-	bk, err := backend.New(bcfg)
+	bk, err := backend.New(simsearch.TextBackend(*be))
 	if err != nil {
 		return err
 	}

@@ -193,3 +193,6 @@ func (s *SentenceCorpus) Summary() corpus.Summary {
 	}
 	return sum
 }
+
+// Tokenizer names the tokenizer the corpus's sentences are written in (TokenizerName).
+func (s *SentenceCorpus) Tokenizer() string { return TokenizerName }

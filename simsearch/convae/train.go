@@ -50,6 +50,10 @@ func (im Images) Float32(idx []int, dst []float32) []float32 {
 	return dst
 }
 
+// DefaultBatch is the batch size for n training images: 128 (the tutorial's), or fewer
+// for small corpora so that an epoch has at least 32 steps (down to 16).
+func DefaultBatch(n int) int { return min(128, max(16, n/32)) }
+
 // TrainOptions control Train. Zero values take the documented defaults.
 type TrainOptions struct {
 	Epochs int     // total epochs (with Resume, including those already done); default 5

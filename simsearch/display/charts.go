@@ -136,8 +136,14 @@ func HistogramChart(title, xName string, values []float32, bins int) *charts.Bar
 	}
 	xs := make([]string, bins)
 	data := make([]opts.BarData, bins)
+	// Enough digits that neighbouring bins read apart (scores near 1 differ in the 4th).
+	digits := 3
+	if hi > lo {
+		span := math.Max(math.Abs(float64(lo)), math.Abs(float64(hi)))
+		digits = max(3, min(8, 2+int(math.Ceil(math.Log10(span/float64(width))))))
+	}
 	for i := range counts {
-		xs[i] = fmt.Sprintf("%.3g", lo+width*(float32(i)+0.5))
+		xs[i] = fmt.Sprintf("%.*g", digits, lo+width*(float32(i)+0.5))
 		data[i] = opts.BarData{Value: counts[i]}
 	}
 	c.SetXAxis(xs).AddSeries("items", data)

@@ -198,3 +198,17 @@ func (r TextList) Text() string {
 	}
 	return b.String()
 }
+
+// HitTable lists hits as a table (for indexes of vectors, which have no picture).
+func HitTable(title string, hits []index.Hit, m index.Metric) HTMLFragment {
+	var b, t strings.Builder
+	fmt.Fprintf(&b, `<div style="font-family:sans-serif"><b>%s</b><table style="border-collapse:collapse;font-size:13px">`, html.EscapeString(title))
+	b.WriteString(`<tr><th>rank</th><th>id</th><th>score</th><th>label</th><th>ref</th></tr>`)
+	t.WriteString(title + "\n")
+	for _, h := range hits {
+		fmt.Fprintf(&b, `<tr><td>%d</td><td>%d</td><td>%s</td><td>%s</td><td>%s</td></tr>`, h.Rank, h.ID, Score(m, h.Distance), html.EscapeString(h.Item.Label), html.EscapeString(h.Item.Ref))
+		fmt.Fprintf(&t, "  %2d. id %d %s %s %s\n", h.Rank, h.ID, Score(m, h.Distance), h.Item.Label, h.Item.Ref)
+	}
+	b.WriteString("</table></div>")
+	return HTMLFragment{Content: b.String(), Summary: strings.TrimRight(t.String(), "\n")}
+}

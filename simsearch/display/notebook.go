@@ -2,7 +2,9 @@ package display
 
 import (
 	"fmt"
+	"html"
 	"os"
+	"time"
 
 	"github.com/janpfeifer/gonb/gonbui"
 )
@@ -53,4 +55,47 @@ func ShowChart(c Chart, summary string) {
 		return
 	}
 	Show(HTMLFragment{Summary: summary})
+}
+
+// ProgressBar shows progress live in a notebook (a bar with counts, rate and ETA);
+// outside a notebook it does nothing.
+type ProgressBar struct {
+	Title string
+	id    string
+	start time.Time
+	last  time.Time
+}
+
+// NewProgressBar prepares the bar's output area (in a notebook).
+func NewProgressBar(title string) *ProgressBar {
+	b := &ProgressBar{Title: title, start: time.Now()}
+	if InNotebook() {
+		b.id = "corpushunt-progress-" + gonbui.UniqueID()
+		gonbui.UpdateHTML(b.id, "<i>"+html.EscapeString(title)+"…</i>")
+	}
+	return b
+}
+
+// Update redraws the bar at most twice a second.
+func (b *ProgressBar) Update(done, total int) {
+	if b.id == "" || (time.Since(b.last) < 500*time.Millisecond && done < total) {
+		return
+	}
+	b.last = time.Now()
+	rate := float64(done) / time.Since(b.start).Seconds()
+	eta := ""
+	if rate > 0 && total > done {
+		eta = fmt.Sprintf(" · ETA %s", (time.Duration(float64(total-done)/rate) * time.Second).Round(time.Second))
+	}
+	gonbui.UpdateHTML(b.id, fmt.Sprintf(`<div style="font-family:monospace">%s: %d/%d · %.0f/s%s</div><progress value="%d" max="%d" style="width:480px"></progress>`,
+		html.EscapeString(b.Title), done, total, rate, eta, done, max(total, 1)))
+}
+
+// Done replaces the bar by a one-line summary.
+func (b *ProgressBar) Done() {
+	if b.id == "" {
+		return
+	}
+	gonbui.UpdateHTML(b.id, fmt.Sprintf(`<div style="font-family:monospace">%s: done in %s</div>`, html.EscapeString(b.Title), time.Since(b.start).Round(100*time.Millisecond)))
+	gonbui.Sync()
 }

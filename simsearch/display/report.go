@@ -117,7 +117,7 @@ func Report(title string, ix *index.Index, history []convae.HistoryRow, queries 
 				}
 				dists = append(dists, hit.Distance)
 			}
-			t := fmt.Sprintf("Query %d (%s): %d of the top %d share its label", i+1, q.Ref, same, len(q.Hits))
+			t := fmt.Sprintf("Query %d (%s)", i+1, q.Ref)
 			if q.Label != "" {
 				t = fmt.Sprintf("Query %d (%s, %s): %d of the top %d share its label", i+1, q.Label, q.Ref, same, len(q.Hits))
 			}

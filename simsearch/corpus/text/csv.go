@@ -38,7 +38,7 @@ func newCSVLayout(spec corpus.Spec, format, labels string) (*csvLayout, error) {
 			l.comma = '\t'
 		default:
 			r, size := utf8.DecodeRuneInString(d)
-			if size == 0 || size != len(d) || r == utf8.RuneError || r == '"' || r == '\r' || r == '\n' {
+			if size == 0 || size != len(d) || r == utf8.RuneError || r == 0 || r == '"' || r == '\r' || r == '\n' {
 				return nil, fmt.Errorf("%w: text: %s=%q: want one character other than a quote or line break (or \"tab\")", corpus.ErrSpec, OptDelimiter, d)
 			}
 			l.comma = r

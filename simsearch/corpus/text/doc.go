@@ -16,8 +16,9 @@
 //     order mark and surrounding white space trimmed. The reference is the path relative
 //     to the folder with forward slashes, "cats/note.md". Hidden files and folders (names
 //     starting with ".") are skipped and counted as "hidden files", files with other
-//     extensions as "other files", empty (0-byte) files as "empty files"; Len is the
-//     number of files kept. A document holding white space only is skipped while
+//     extensions as "other files", empty (0-byte) files as "empty files"; symbolic links
+//     to files are followed, those to folders are not ("linked folders", "broken
+//     links"). Len is the number of files kept. A document holding white space only is skipped while
 //     streaming and also counted as "empty files". A document over MaxDocument bytes or
 //     with invalid UTF-8 is bad.
 //   - A .csv or .tsv file: encoding/csv with a header row (a leading byte order mark is
