@@ -13,7 +13,7 @@ import (
 	"github.com/corpushunt/corpushunt/datasets/cifar10"
 	"github.com/corpushunt/corpushunt/datasets/yelp"
 	"github.com/corpushunt/corpushunt/simsearch/backend"
-	"github.com/corpushunt/corpushunt/simsearch/display/browsercheck"
+	"github.com/corpushunt/corpushunt/internal/browsercheck"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 	"github.com/corpushunt/corpushunt/simsearch/ingest"
 	"github.com/corpushunt/corpushunt/simsearch/textae"

@@ -11,7 +11,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
-	"github.com/corpushunt/corpushunt/simsearch/backend/gradcheck"
+	"github.com/corpushunt/corpushunt/internal/gradcheck"
 )
 
 func goBackend(t *testing.T) backends.Backend {

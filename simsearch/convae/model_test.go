@@ -11,7 +11,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/corpushunt/corpushunt/simsearch/backend"
-	"github.com/corpushunt/corpushunt/simsearch/backend/gradcheck"
+	"github.com/corpushunt/corpushunt/internal/gradcheck"
 )
 
 func goBackend(t testing.TB) backends.Backend {
