@@ -38,7 +38,9 @@ func (e *NotFoundError) Error() string {
 func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // Roots returns the data roots to search, most specific first, without duplicates and
-// without checking that they exist. explicit is the --data flag ("" when not given).
+// without checking that they exist. explicit is the --data flag ("" when not given): when
+// given, it is the only root, so a mistyped --data is an error rather than a silent
+// fall-back to data found elsewhere.
 func Roots(explicit string) []string {
 	var roots []string
 	add := func(d string) {
@@ -56,6 +58,9 @@ func Roots(explicit string) []string {
 		roots = append(roots, d)
 	}
 	add(explicit)
+	if explicit != "" {
+		return roots
+	}
 	add(os.Getenv(EnvData))
 	if root := ModuleRoot(); root != "" {
 		add(filepath.Join(root, "..", "shared", "datasets"))

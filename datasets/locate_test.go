@@ -12,9 +12,12 @@ func TestRootsOrderAndFind(t *testing.T) {
 	explicit := t.TempDir()
 	env := t.TempDir()
 	t.Setenv(EnvData, env)
-	roots := Roots(explicit)
-	if roots[0] != explicit || roots[1] != env {
-		t.Fatalf("roots %v: want --data first, then $%s", roots, EnvData)
+	if roots := Roots(explicit); len(roots) != 1 || roots[0] != explicit {
+		t.Fatalf("roots %v: want --data alone (a wrong --data must not fall back elsewhere)", roots)
+	}
+	roots := Roots("")
+	if roots[0] != env {
+		t.Fatalf("roots %v: want $%s first", roots, EnvData)
 	}
 	if roots[len(roots)-1] != CacheDir() {
 		t.Errorf("last root %s, want the cache dir", roots[len(roots)-1])

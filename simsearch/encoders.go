@@ -331,7 +331,11 @@ func LoadImageModel(dir string) (*convae.Encoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return convae.LoadEncoder(be, dir)
+	m, err := convae.LoadEncoder(be, dir)
+	if err == nil && m.Fallback != "" {
+		Warn(errors.New(m.Fallback))
+	}
+	return m, err
 }
 
 // TextBackend is the backend configuration for the LSTM models: GoMLX v0.26's pure-Go
@@ -353,7 +357,11 @@ func LoadTextModel(dir string) (*textae.Encoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return textae.LoadEncoder(be, dir)
+	m, err := textae.LoadEncoder(be, dir)
+	if err == nil && m.Fallback != "" {
+		Warn(errors.New(m.Fallback))
+	}
+	return m, err
 }
 
 // ModelTokenizer is the tokenizer a text model was trained with.

@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -16,6 +19,7 @@ import (
 	"time"
 
 	"github.com/corpushunt/corpushunt/datasets/cifar10/cifar10test"
+	"github.com/corpushunt/corpushunt/simsearch/convae"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 )
 
@@ -213,5 +217,80 @@ func TestCLIKilledAddLeavesAGoodIndex(t *testing.T) {
 			names = append(names, e.Name())
 		}
 		t.Errorf("leftovers of killed saves not cleaned: %v", names)
+	}
+}
+
+// writeGrayShapes writes n 16×16 grayscale PNGs per class into class subfolders.
+func writeGrayShapes(t *testing.T, dir string, n int) {
+	t.Helper()
+	for ci, class := range []string{"dark", "light"} {
+		os.MkdirAll(filepath.Join(dir, class), 0o755)
+		for i := range n {
+			img := image.NewGray(image.Rect(0, 0, 16, 16))
+			for p := range img.Pix {
+				img.Pix[p] = uint8(40 + 150*ci + (p*7+i*13)%30)
+			}
+			f, err := os.Create(filepath.Join(dir, class, fmt.Sprintf("%03d.png", i)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			png.Encode(f, img)
+			f.Close()
+		}
+	}
+}
+
+// kill -9 during training, before and after its first checkpoint: --resume continues,
+// and the history never repeats a step.
+func TestCLIKilledTrainingResumes(t *testing.T) {
+	quiet = true
+	data := t.TempDir()
+	writeGrayShapes(t, data, 32)
+	model := filepath.Join(t.TempDir(), "m")
+	args := []string{"train", "--images", data, "--model", "small", "--size", "16x16", "--batch", "16", "--out", model}
+	waitFor := func(cond func() bool) {
+		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if cond() {
+				return
+			}
+		}
+		t.Fatal("timed out waiting for the training child")
+	}
+	exists := func(p string) func() bool {
+		return func() bool { _, err := os.Stat(p); return err == nil }
+	}
+	// 1: killed as soon as model.json exists, before any checkpoint.
+	c := cli(t, append(args, "--epochs", "500")...)
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(exists(filepath.Join(model, "model.json")))
+	c.Process.Signal(syscall.SIGKILL)
+	c.Wait()
+	if code := run(context.Background(), append(args, "--epochs", "1", "--resume")); code != 0 {
+		t.Fatalf("resume after a kill before the first checkpoint exited %d", code)
+	}
+	// 2: killed a while after a checkpoint was written.
+	c = cli(t, append(args, "--epochs", "500", "--resume")...)
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	c.Process.Signal(syscall.SIGKILL)
+	c.Wait()
+	if code := run(context.Background(), append(args, "--epochs", "3", "--resume")); code != 0 {
+		t.Fatalf("resume after a kill past a checkpoint exited %d", code)
+	}
+	hist, err := convae.ReadHistory(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(hist); i++ {
+		if hist[i].Step <= hist[i-1].Step {
+			t.Fatalf("history repeats steps: %d then %d", hist[i-1].Step, hist[i].Step)
+		}
+	}
+	if len(hist) == 0 {
+		t.Error("no history")
 	}
 }

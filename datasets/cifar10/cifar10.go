@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/corpushunt/corpushunt/datasets"
+	"github.com/corpushunt/corpushunt/simsearch/corpus/images"
 )
 
 // Image geometry.
@@ -460,15 +461,11 @@ func (s *Split) readPNG(i int) (Record, error) {
 	return rec, nil
 }
 
-// ReadImageFile reads a 32×32 RGB PNG (or any format registered with package image) and
-// returns its HWC pixels; errors are *FormatError naming the file.
+// ReadImageFile reads a 32×32 RGB PNG (or any format package images reads) and returns
+// its HWC pixels; errors are *FormatError naming the file. The image's declared size is
+// checked before it is decoded (images.MaxPixels).
 func ReadImageFile(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, fmt.Errorf("cifar10: %w", err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
+	img, err := images.DecodeFile(p)
 	if err != nil {
 		return nil, &FormatError{File: p, Record: -1, Reason: "not a decodable image: " + err.Error()}
 	}

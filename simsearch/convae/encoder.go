@@ -11,7 +11,6 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	gctx "github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 
 	"github.com/corpushunt/corpushunt/simsearch/backend"
 	"github.com/corpushunt/corpushunt/simsearch/index"
@@ -32,6 +31,8 @@ type Encoder struct {
 	Batch int
 
 	checksum string
+	// Fallback says which older checkpoint was loaded when the newest failed to load.
+	Fallback string
 }
 
 // LoadEncoder loads the latest checkpoint of the model in dir.
@@ -41,7 +42,7 @@ func LoadEncoder(be backends.Backend, dir string) (*Encoder, error) {
 		return nil, err
 	}
 	mctx := gctx.New()
-	ckpt, err := checkpoints.Load(mctx).Dir(filepath.Join(dir, CheckpointDir)).Done()
+	ckpt, fallback, err := backend.LoadCheckpoint(mctx, filepath.Join(dir, CheckpointDir))
 	if err != nil {
 		return nil, fmt.Errorf("model %s: load checkpoint: %w", dir, err)
 	}
@@ -63,7 +64,7 @@ func LoadEncoder(be backends.Backend, dir string) (*Encoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Encoder{Dir: dir, Meta: meta, enc: enc, recon: recon, Batch: 512, checksum: sum}, nil
+	return &Encoder{Dir: dir, Meta: meta, enc: enc, recon: recon, Batch: 512, checksum: sum, Fallback: fallback}, nil
 }
 
 // Dim is the code length.

@@ -15,10 +15,11 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	gctx "github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 	"github.com/gomlx/gomlx/pkg/ml/train"
 	"github.com/gomlx/gomlx/pkg/ml/train/losses"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+
+	"github.com/corpushunt/corpushunt/simsearch/backend"
 )
 
 // Images holds n images as HWC bytes (H×W×C each), the compact form training shuffles.
@@ -105,6 +106,9 @@ type Meta struct {
 	// graph compilation happens in the first steps).
 	EpochImagesPerSec float64 `json:"epoch_images_per_sec,omitempty"`
 	Interrupted       bool    `json:"interrupted,omitempty"`
+	// DamagedCheckpoints are checkpoints that failed to load when training resumed, set
+	// aside (renamed *.damaged) so training went on from the newest good one.
+	DamagedCheckpoints []string `json:"damaged_checkpoints,omitempty"`
 }
 
 // MetaFile, HistoryFile and CheckpointDir name the parts of a model directory.
@@ -198,12 +202,18 @@ func Train(ctx context.Context, be backends.Backend, dir string, cfg Config, tra
 	}
 	meta.Backend = be.Name()
 	meta.TrainImages, meta.ValImages = trainSet.N, valSet.N
+	if meta.Step == 0 {
+		// model.json first: a run killed before its first checkpoint can be resumed.
+		if err := writeMeta(dir, meta); err != nil {
+			return nil, err
+		}
+	}
 
 	mctx := gctx.New()
 	if err := mctx.SetRNGStateFromSeed(int64(o.Seed)); err != nil {
 		return nil, err
 	}
-	ckpt, err := checkpoints.Build(mctx).Dir(filepath.Join(dir, CheckpointDir)).Keep(3).Done()
+	ckpt, damaged, err := backend.OpenCheckpoints(mctx, filepath.Join(dir, CheckpointDir), 3)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoints in %s: %w", dir, err)
 	}
@@ -218,6 +228,12 @@ func Train(ctx context.Context, be backends.Backend, dir string, cfg Config, tra
 	})
 	if err != nil {
 		return nil, err
+	}
+	meta.DamagedCheckpoints = append(meta.DamagedCheckpoints, damaged...)
+	// Rows past the checkpoint (a run killed after it) would repeat: keep the history up
+	// to the step training resumes from.
+	if err := backend.TruncateHistory(filepath.Join(dir, HistoryFile), optimizers.GetGlobalStep(mctx)); err != nil {
+		return nil, fmt.Errorf("history: %w", err)
 	}
 	hist, err := os.OpenFile(filepath.Join(dir, HistoryFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {

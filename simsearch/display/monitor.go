@@ -28,9 +28,9 @@ func NewTrainMonitor(title string) *TrainMonitor {
 	m := &TrainMonitor{Title: title, Interval: 2 * time.Second, start: time.Now()}
 	if InNotebook() {
 		m.id = "corpushunt-train-" + gonbui.UniqueID()
-		// The chart library once; later updates send only the chart.
-		gonbui.DisplayHTML(`<script type="text/javascript">if (typeof window.echarts === "undefined") { (function(define){` +
-			echartsJS + "\n})(undefined); }</script>")
+		// The chart library, unless an output of this kernel session holds it already;
+		// updates send only the chart.
+		showChartsOnce()
 		gonbui.UpdateHTML(m.id, "<i>starting…</i>")
 	}
 	return m
@@ -84,7 +84,7 @@ func (m *TrainMonitor) Step(p Step) {
 		epoch, p.Done, p.Total, unit, 100*float64(p.Done)/float64(max(p.Total, 1)), rate, unit, eta.Round(time.Second), p.Loss)
 	s := LossChart(m.Title, m.train, m.val).RenderSnippet()
 	gonbui.UpdateHTML(m.id, `<div style="font-family:monospace">`+html.EscapeString(line)+`</div>`+
-		fmt.Sprintf(`<progress value="%d" max="%d" style="width:720px"></progress>`, p.Done, p.Total)+s.Element+s.Script)
+		fmt.Sprintf(`<progress value="%d" max="%d" style="width:720px"></progress>`, p.Done, p.Total)+chartSnippetHTML(s))
 }
 
 // Done draws the final state.
@@ -93,6 +93,6 @@ func (m *TrainMonitor) Done() {
 		return
 	}
 	s := LossChart(m.Title, m.train, m.val).RenderSnippet()
-	gonbui.UpdateHTML(m.id, fmt.Sprintf(`<div style="font-family:monospace">done: %d steps in %s</div>`, len(m.train), time.Since(m.start).Round(time.Second))+s.Element+s.Script)
+	gonbui.UpdateHTML(m.id, fmt.Sprintf(`<div style="font-family:monospace">done: %d steps in %s</div>`, len(m.train), time.Since(m.start).Round(time.Second))+chartSnippetHTML(s))
 	gonbui.Sync()
 }

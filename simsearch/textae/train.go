@@ -16,9 +16,10 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX's idiom
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	gctx "github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 	"github.com/gomlx/gomlx/pkg/ml/train"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+
+	"github.com/corpushunt/corpushunt/simsearch/backend"
 )
 
 // Sentences are token ids (no specials), at most MaxLen each.
@@ -171,6 +172,9 @@ type Meta struct {
 	// HeldOut names the files whose sentences were kept out of training (TrainOptions.HeldOut).
 	HeldOut     []string `json:"held_out,omitempty"`
 	Interrupted bool     `json:"interrupted,omitempty"`
+	// DamagedCheckpoints are checkpoints that failed to load when training resumed, set
+	// aside (renamed *.damaged) so training went on from the newest good one.
+	DamagedCheckpoints []string `json:"damaged_checkpoints,omitempty"`
 	// Tokenizer names how texts were split into tokens for training (see
 	// ingest.Tokenizer); "" for models trained on the Yelp files before it was recorded.
 	Tokenizer string `json:"tokenizer,omitempty"`
@@ -262,6 +266,10 @@ func Train(ctx context.Context, be backends.Backend, dir string, c Config, vocab
 		meta = &Meta{FormatVersion: 1, Kind: "textae", Config: c, Created: time.Now().UTC(), Backend: be.Name(),
 			TrainSents: len(trainSet), Batch: o.Batch, LR: o.LR, HeldOut: o.HeldOut,
 			Tokenizer: o.Tokenizer, MaskLogs: o.MaskLogs}
+		// model.json first: a run killed before its first checkpoint can be resumed.
+		if err := writeMeta(dir, meta); err != nil {
+			return nil, err
+		}
 	}
 	if len(trainSet) < o.Batch {
 		return nil, fmt.Errorf("textae: %d training sentences, fewer than one batch of %d", len(trainSet), o.Batch)
@@ -270,7 +278,7 @@ func Train(ctx context.Context, be backends.Backend, dir string, c Config, vocab
 	if err := mctx.SetRNGStateFromSeed(int64(o.Seed)); err != nil {
 		return nil, err
 	}
-	ckpt, err := checkpoints.Build(mctx).Dir(filepath.Join(dir, CheckpointDir)).Keep(2).Done()
+	ckpt, damaged, err := backend.OpenCheckpoints(mctx, filepath.Join(dir, CheckpointDir), 2)
 	if err != nil {
 		return nil, err
 	}
@@ -288,6 +296,12 @@ func Train(ctx context.Context, be backends.Backend, dir string, c Config, vocab
 	var batches [][]int
 	for s := 0; s+o.Batch <= len(order); s += o.Batch {
 		batches = append(batches, order[s:s+o.Batch])
+	}
+	meta.DamagedCheckpoints = append(meta.DamagedCheckpoints, damaged...)
+	// Rows past the checkpoint (a run killed after it) would repeat: keep the history up
+	// to the step training resumes from.
+	if err := backend.TruncateHistory(filepath.Join(dir, HistoryFile), optimizers.GetGlobalStep(mctx)); err != nil {
+		return nil, fmt.Errorf("history: %w", err)
 	}
 	hist, err := os.OpenFile(filepath.Join(dir, HistoryFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -349,14 +363,26 @@ loop:
 			return nil, err
 		}
 	}
-	b, _ := json.MarshalIndent(meta, "", "  ")
-	if err := os.WriteFile(filepath.Join(dir, MetaFile), append(b, '\n'), 0o644); err != nil {
+	if err := writeMeta(dir, meta); err != nil {
 		return nil, err
 	}
 	if interrupted {
 		return meta, ctx.Err()
 	}
 	return meta, nil
+}
+
+// writeMeta replaces model.json atomically.
+func writeMeta(dir string, m *Meta) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, MetaFile+".tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, MetaFile))
 }
 
 // Evaluate returns the mean per-sentence negative log-likelihood and the teacher-forced
