@@ -62,7 +62,6 @@ func TestCLIBadInputsSayWhy(t *testing.T) {
 		{[]string{"index", "--data", "/nonexistent", "--dataset", "cifar10", "--out", filepath.Join(t.TempDir(), "x")}, "/nonexistent"},
 		{[]string{"tune", "--index", ix, "--queries", "-1"}, "-1 queries"},
 		{[]string{"query", "--index", tix, "--text", "zebra quokka"}, "none of the query's words"},
-		{[]string{"query", "--index", tix, "--text", "\xff\xfeprinter"}, "UTF-8"},
 		{[]string{"query", "--index", tix, "--image", huge}, "which take no images"},
 		{[]string{"index", "--images", "/nonexistent/photos", "--out", filepath.Join(t.TempDir(), "x")}, "/nonexistent/photos"},
 		{[]string{"index", "--text", txt, "--encoder", "pixels", "--out", filepath.Join(t.TempDir(), "x")}, "encodes image items"},
@@ -82,6 +81,10 @@ func TestCLIBadInputsSayWhy(t *testing.T) {
 		if strings.Contains(stderr.String(), "panic") {
 			t.Errorf("corpushunt %v panicked: %s", c.args, stderr.String())
 		}
+	}
+	// Invalid UTF-8 (in-process: the child's JSON-encoded arguments cannot carry it).
+	if code := run(ctx, []string{"query", "--index", tix, "--text", "\xff\xfeprinter"}); code == 0 {
+		t.Error("a query of invalid UTF-8 exited 0")
 	}
 	// A text index's report works (it has no model history to draw).
 	if code := run(ctx, []string{"report", "--index", tix, "--out", filepath.Join(t.TempDir(), "r.html")}); code != 0 {

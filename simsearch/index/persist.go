@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -481,6 +482,12 @@ func load(dir string, m *Manifest) (*Index, error) {
 			return nil, fmt.Errorf("%w: %s fails its checksum (sha256 %s, manifest says %s)", ErrCorrupt, p, sum[:12], f.SHA256[:min(12, len(f.SHA256))])
 		}
 	}
+	// A checksum only says the file is the one the manifest names, not that it is sane:
+	// its header is checked against the manifest and its own size before FAISS allocates
+	// what the header declares.
+	if err := checkFAISSHeader(filepath.Join(dir, m.Files["index"].Name), m); err != nil {
+		return nil, err
+	}
 	assets := map[string][]byte{}
 	for role, f := range m.Files {
 		if name, ok := strings.CutPrefix(role, "asset:"); ok {
@@ -504,9 +511,8 @@ func load(dir string, m *Manifest) (*Index, error) {
 	if len(items) != m.Count {
 		return nil, fmt.Errorf("%w: %d items, manifest count %d", ErrCorrupt, len(items), m.Count)
 	}
-	// The vectors file's size is checked against the manifest before FAISS reads anything
-	// (a FAISS file whose header asks for a huge allocation is refused by its checksum
-	// above, and by this size bound for the raw vectors).
+	// The FAISS file's header was checked above (checkFAISSHeader), so FAISS allocates no
+	// more than the file holds for the index types this package writes.
 	ip := filepath.Join(dir, m.Files["index"].Name)
 	fx, err := faiss.ReadIndex(ip, 0)
 	if err != nil {
@@ -556,6 +562,206 @@ func load(dir string, m *Manifest) (*Index, error) {
 		return nil, err
 	}
 	return ix, nil
+}
+
+// checkFAISSHeader reads the headers of the FAISS file p for the index types this
+// package writes (FAISS 1.7.3 layout, little-endian) and refuses, with ErrCorrupt naming
+// the file, one that disagrees with the manifest (dimension, count, IVF lists) or
+// declares more data than the file holds, before faiss.ReadIndex would allocate what it
+// declares. Other index types (fourccs other than IxF2, IxFI and IwFl) are left to FAISS.
+//
+//	index header:  fourcc [4]byte, d int32, ntotal int64, dummy int64, dummy int64,
+//	               is_trained uint8, metric_type int32, metric_arg float32 if metric_type > 1
+//	IxF2 / IxFI:   header, n uint64, n×4 bytes of float32 codes (n = ntotal·d)
+//	IwFl:          header, nlist uint64, nprobe uint64, quantizer (a nested IxF2/IxFI),
+//	               direct map (type uint8, n uint64, n×8 bytes, and if type 2 a hash
+//	               table n uint64, n×16 bytes), inverted lists "ilar": nlist uint64,
+//	               code_size uint64, "full" (n=nlist sizes) or "sprs" (n/2 (list, size)
+//	               pairs) with n uint64, n×8 bytes, then per list size×code_size bytes of
+//	               codes and size×8 bytes of ids.
+func checkFAISSHeader(p string, m *Manifest) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrCorrupt, p, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrCorrupt, p, err)
+	}
+	r := &faissReader{f: f, size: st.Size()}
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: %s: FAISS header: %s", ErrCorrupt, p, fmt.Sprintf(format, a...))
+	}
+	h := r.indexHeader()
+	if r.err == nil && h.fourcc != "IxF2" && h.fourcc != "IxFI" && h.fourcc != "IwFl" {
+		return nil // not a type this package writes with Flat or IVF-Flat: FAISS decides
+	}
+	if r.err != nil {
+		return bad("%v", r.err)
+	}
+	if h.d != int64(m.Dim) || h.ntotal != int64(m.Count) {
+		return fmt.Errorf("%w: %w: %s holds %d vectors of dimension %d; manifest says %d of dimension %d",
+			ErrCorrupt, ErrDimension, p, h.ntotal, h.d, m.Count, m.Dim)
+	}
+	if h.fourcc != "IwFl" {
+		if err := r.flatCodes(h); err != nil {
+			return bad("%v", err)
+		}
+		return nil
+	}
+	nlist, _ := r.u64(), r.u64() // nlist, nprobe
+	if want := nlistOf(m.Factory); r.err == nil && (want < 1 || nlist != uint64(want)) {
+		return bad("%d IVF lists; manifest factory %q has %d", nlist, m.Factory, want)
+	}
+	q := r.indexHeader()
+	if r.err == nil && q.fourcc != "IxF2" && q.fourcc != "IxFI" {
+		return nil // another quantizer: FAISS decides
+	}
+	if r.err == nil && (q.d != h.d || q.ntotal < 0 || uint64(q.ntotal) > nlist) {
+		return bad("quantizer of %d vectors of dimension %d for %d lists of dimension %d", q.ntotal, q.d, nlist, h.d)
+	}
+	if err := r.flatCodes(q); err != nil {
+		return bad("quantizer: %v", err)
+	}
+	switch dm := r.u8(); {
+	case r.err != nil:
+	case dm > 2:
+		return bad("direct map type %d", dm)
+	default:
+		r.skipArray(8) // the direct map's array
+		if dm == 2 {
+			r.skipArray(16) // its hash table
+		}
+	}
+	if r.err == nil && r.fourcc() != "ilar" {
+		return nil // other inverted lists (none, on disk): FAISS decides
+	}
+	ln, codeSize := r.u64(), r.u64()
+	if r.err == nil && (ln != nlist || codeSize != 4*uint64(h.d)) {
+		return bad("inverted lists: %d lists of %d-byte codes; want %d of %d", ln, codeSize, nlist, 4*h.d)
+	}
+	kind := r.fourcc()
+	n := r.u64()
+	switch {
+	case r.err != nil:
+	case kind != "full" && kind != "sprs":
+		return bad("inverted lists: list type %q", kind)
+	case kind == "full" && n != nlist, kind == "sprs" && (n%2 != 0 || n/2 > nlist):
+		return bad("inverted lists: %d %s sizes for %d lists", n, kind, nlist)
+	case n > uint64(r.left())/8:
+		return bad("inverted lists: %d sizes, beyond the end of the %d-byte file", n, r.size)
+	}
+	per := codeSize + 8 // bytes per vector: its code and its id
+	var total uint64
+	lists := map[uint64]uint64{} // sprs: the sizes FAISS will use (a repeated list replaces)
+	for i := uint64(0); r.err == nil && i < n; i++ {
+		size := r.u64()
+		if kind == "sprs" {
+			list := size
+			if size = r.u64(); list >= nlist {
+				return bad("inverted lists: list %d of %d", list, nlist)
+			}
+			i++
+			total -= lists[list]
+			lists[list] = size
+		}
+		if size > uint64(r.left())/per || total+size > uint64(r.left())/per {
+			return bad("inverted lists: list sizes beyond the end of the %d-byte file", r.size)
+		}
+		total += size
+	}
+	if r.err != nil {
+		return bad("%v", r.err)
+	}
+	if total != uint64(h.ntotal) {
+		return bad("inverted lists hold %d vectors, header says %d", total, h.ntotal)
+	}
+	return nil
+}
+
+// faissHeader is FAISS's index header (write_index_header).
+type faissHeader struct {
+	fourcc    string
+	d, ntotal int64
+	metric    int32
+}
+
+// faissReader reads little-endian fields from a FAISS file, remembering the first error
+// (a read past the end).
+type faissReader struct {
+	f         *os.File
+	off, size int64
+	err       error
+}
+
+func (r *faissReader) left() int64 { return r.size - r.off }
+
+func (r *faissReader) read(n int64) []byte {
+	if r.err != nil {
+		return make([]byte, n)
+	}
+	b := make([]byte, n)
+	if n > r.left() {
+		r.err = fmt.Errorf("truncated at byte %d of %d", r.off, r.size)
+		return b
+	}
+	if _, err := r.f.ReadAt(b, r.off); err != nil {
+		r.err = err
+	}
+	r.off += n
+	return b
+}
+
+func (r *faissReader) fourcc() string { return string(r.read(4)) }
+func (r *faissReader) u8() uint8      { return r.read(1)[0] }
+func (r *faissReader) u32() uint32    { return binary.LittleEndian.Uint32(r.read(4)) }
+func (r *faissReader) u64() uint64    { return binary.LittleEndian.Uint64(r.read(8)) }
+
+// skipArray skips a FAISS vector (a uint64 count, then count elements of elem bytes).
+func (r *faissReader) skipArray(elem uint64) {
+	n := r.u64()
+	if r.err == nil && n > uint64(r.left())/elem {
+		r.err = fmt.Errorf("array of %d %d-byte elements at byte %d, beyond the end of the %d-byte file", n, elem, r.off-8, r.size)
+	}
+	if r.err == nil {
+		r.off += int64(n * elem)
+	}
+}
+
+// indexHeader reads a fourcc and the index header after it.
+func (r *faissReader) indexHeader() faissHeader {
+	h := faissHeader{fourcc: r.fourcc()}
+	if h.fourcc != "IxF2" && h.fourcc != "IxFI" && h.fourcc != "IwFl" {
+		return h
+	}
+	h.d = int64(int32(r.u32()))
+	h.ntotal = int64(r.u64())
+	r.u64() // dummy
+	r.u64() // dummy
+	r.u8()  // is_trained
+	h.metric = int32(r.u32())
+	if h.metric > 1 {
+		r.u32() // metric_arg
+	}
+	return h
+}
+
+// flatCodes checks the codes of a Flat index: ntotal·d float32 values, in the file.
+func (r *faissReader) flatCodes(h faissHeader) error {
+	n := r.u64() // number of float32 values (READXBVECTOR)
+	switch {
+	case r.err != nil:
+		return r.err
+	case h.d < 1 || h.ntotal < 0:
+		return fmt.Errorf("%d vectors of dimension %d", h.ntotal, h.d)
+	case uint64(h.ntotal) > uint64(r.left())/4/uint64(h.d):
+		return fmt.Errorf("%d vectors of dimension %d need %d bytes; the file has %d", h.ntotal, h.d, uint64(h.ntotal)*4*uint64(h.d), r.size)
+	case n != uint64(h.ntotal)*uint64(h.d):
+		return fmt.Errorf("%d float32 codes for %d vectors of dimension %d", n, h.ntotal, h.d)
+	}
+	r.off += int64(4 * n)
+	return nil
 }
 
 func faissMetricName(t int) string {
