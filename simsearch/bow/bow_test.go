@@ -3,7 +3,10 @@ package bow
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,5 +65,42 @@ func TestSharedWordsAreCloser(t *testing.T) {
 		if w[i] != a[i] {
 			t.Fatal("reloaded encoder encodes differently")
 		}
+	}
+}
+
+// BenchmarkEncode compares encoding with and without the word-vector cache in one run
+// (the speed-up BENCHMARKS.md reports); the outputs are checked equal first.
+func BenchmarkEncode(b *testing.B) {
+	r := rand.New(rand.NewPCG(3, 3))
+	var sents [][]string
+	for range 20000 {
+		var s []string
+		for range 8 + r.IntN(8) {
+			s = append(s, fmt.Sprintf("w%d", int(3000*r.Float64()*r.Float64())))
+		}
+		sents = append(sents, s)
+	}
+	fit := func(noCache bool) *Encoder {
+		e, _ := Fit(sents, 256, 1)
+		e.noCache = noCache
+		return e
+	}
+	ctx := context.Background()
+	a, _ := fit(true).EncodeTokens(ctx, sents[:500])
+	c, _ := fit(false).EncodeTokens(ctx, sents[:500])
+	if !slices.Equal(a, c) {
+		b.Fatal("cached and uncached encodings differ")
+	}
+	for _, noCache := range []bool{true, false} {
+		name := map[bool]string{true: "draw-every-word", false: "cached"}[noCache]
+		b.Run(name, func(b *testing.B) {
+			e := fit(noCache)
+			for range b.N {
+				if _, err := e.EncodeTokens(ctx, sents); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(sents)*b.N)/b.Elapsed().Seconds(), "texts/s")
+		})
 	}
 }

@@ -674,6 +674,9 @@ func checkFAISSHeader(p string, m *Manifest) error {
 	if r.err != nil {
 		return bad("%v", r.err)
 	}
+	if total > uint64(r.left())/per {
+		return bad("inverted lists of %d vectors need %.4g bytes; %d are left in the %d-byte file", total, float64(total)*float64(per), r.left(), r.size)
+	}
 	if total != uint64(h.ntotal) {
 		return bad("inverted lists hold %d vectors, header says %d", total, h.ntotal)
 	}
@@ -756,7 +759,7 @@ func (r *faissReader) flatCodes(h faissHeader) error {
 	case h.d < 1 || h.ntotal < 0:
 		return fmt.Errorf("%d vectors of dimension %d", h.ntotal, h.d)
 	case uint64(h.ntotal) > uint64(r.left())/4/uint64(h.d):
-		return fmt.Errorf("%d vectors of dimension %d need %d bytes; the file has %d", h.ntotal, h.d, uint64(h.ntotal)*4*uint64(h.d), r.size)
+		return fmt.Errorf("%d vectors of dimension %d need %.4g bytes; the file has %d", h.ntotal, h.d, 4*float64(h.ntotal)*float64(h.d), r.size)
 	case n != uint64(h.ntotal)*uint64(h.d):
 		return fmt.Errorf("%d float32 codes for %d vectors of dimension %d", n, h.ntotal, h.d)
 	}
