@@ -580,14 +580,21 @@ func load(dir string, m *Manifest) (*Index, error) {
 //	               pairs) with n uint64, n×8 bytes, then per list size×code_size bytes of
 //	               codes and size×8 bytes of ids.
 func checkFAISSHeader(p string, m *Manifest) error {
+	_, err := readFAISSHeader(p, m)
+	return err
+}
+
+// readFAISSHeader is checkFAISSHeader; checked says whether the file was of a type it
+// knows (and so checked through to its data), rather than left to FAISS.
+func readFAISSHeader(p string, m *Manifest) (checked bool, err error) {
 	f, err := os.Open(p)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrCorrupt, p, err)
+		return false, fmt.Errorf("%w: %s: %v", ErrCorrupt, p, err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrCorrupt, p, err)
+		return false, fmt.Errorf("%w: %s: %v", ErrCorrupt, p, err)
 	}
 	r := &faissReader{f: f, size: st.Size()}
 	bad := func(format string, a ...any) error {
@@ -595,39 +602,39 @@ func checkFAISSHeader(p string, m *Manifest) error {
 	}
 	h := r.indexHeader()
 	if r.err == nil && h.fourcc != "IxF2" && h.fourcc != "IxFI" && h.fourcc != "IwFl" {
-		return nil // not a type this package writes with Flat or IVF-Flat: FAISS decides
+		return false, nil // not a type this package writes with Flat or IVF-Flat: FAISS decides
 	}
 	if r.err != nil {
-		return bad("%v", r.err)
+		return false, bad("%v", r.err)
 	}
 	if h.d != int64(m.Dim) || h.ntotal != int64(m.Count) {
-		return fmt.Errorf("%w: %w: %s holds %d vectors of dimension %d; manifest says %d of dimension %d",
+		return false, fmt.Errorf("%w: %w: %s holds %d vectors of dimension %d; manifest says %d of dimension %d",
 			ErrCorrupt, ErrDimension, p, h.ntotal, h.d, m.Count, m.Dim)
 	}
 	if h.fourcc != "IwFl" {
 		if err := r.flatCodes(h); err != nil {
-			return bad("%v", err)
+			return false, bad("%v", err)
 		}
-		return nil
+		return true, nil
 	}
 	nlist, _ := r.u64(), r.u64() // nlist, nprobe
 	if want := nlistOf(m.Factory); r.err == nil && (want < 1 || nlist != uint64(want)) {
-		return bad("%d IVF lists; manifest factory %q has %d", nlist, m.Factory, want)
+		return false, bad("%d IVF lists; manifest factory %q has %d", nlist, m.Factory, want)
 	}
 	q := r.indexHeader()
 	if r.err == nil && q.fourcc != "IxF2" && q.fourcc != "IxFI" {
-		return nil // another quantizer: FAISS decides
+		return false, nil // another quantizer: FAISS decides
 	}
 	if r.err == nil && (q.d != h.d || q.ntotal < 0 || uint64(q.ntotal) > nlist) {
-		return bad("quantizer of %d vectors of dimension %d for %d lists of dimension %d", q.ntotal, q.d, nlist, h.d)
+		return false, bad("quantizer of %d vectors of dimension %d for %d lists of dimension %d", q.ntotal, q.d, nlist, h.d)
 	}
 	if err := r.flatCodes(q); err != nil {
-		return bad("quantizer: %v", err)
+		return false, bad("quantizer: %v", err)
 	}
 	switch dm := r.u8(); {
 	case r.err != nil:
 	case dm > 2:
-		return bad("direct map type %d", dm)
+		return false, bad("direct map type %d", dm)
 	default:
 		r.skipArray(8) // the direct map's array
 		if dm == 2 {
@@ -635,22 +642,22 @@ func checkFAISSHeader(p string, m *Manifest) error {
 		}
 	}
 	if r.err == nil && r.fourcc() != "ilar" {
-		return nil // other inverted lists (none, on disk): FAISS decides
+		return false, nil // other inverted lists (none, on disk): FAISS decides
 	}
 	ln, codeSize := r.u64(), r.u64()
 	if r.err == nil && (ln != nlist || codeSize != 4*uint64(h.d)) {
-		return bad("inverted lists: %d lists of %d-byte codes; want %d of %d", ln, codeSize, nlist, 4*h.d)
+		return false, bad("inverted lists: %d lists of %d-byte codes; want %d of %d", ln, codeSize, nlist, 4*h.d)
 	}
 	kind := r.fourcc()
 	n := r.u64()
 	switch {
 	case r.err != nil:
 	case kind != "full" && kind != "sprs":
-		return bad("inverted lists: list type %q", kind)
+		return false, bad("inverted lists: list type %q", kind)
 	case kind == "full" && n != nlist, kind == "sprs" && (n%2 != 0 || n/2 > nlist):
-		return bad("inverted lists: %d %s sizes for %d lists", n, kind, nlist)
+		return false, bad("inverted lists: %d %s sizes for %d lists", n, kind, nlist)
 	case n > uint64(r.left())/8:
-		return bad("inverted lists: %d sizes, beyond the end of the %d-byte file", n, r.size)
+		return false, bad("inverted lists: %d sizes, beyond the end of the %d-byte file", n, r.size)
 	}
 	per := codeSize + 8 // bytes per vector: its code and its id
 	var total uint64
@@ -660,27 +667,27 @@ func checkFAISSHeader(p string, m *Manifest) error {
 		if kind == "sprs" {
 			list := size
 			if size = r.u64(); list >= nlist {
-				return bad("inverted lists: list %d of %d", list, nlist)
+				return false, bad("inverted lists: list %d of %d", list, nlist)
 			}
 			i++
 			total -= lists[list]
 			lists[list] = size
 		}
 		if size > uint64(r.left())/per || total+size > uint64(r.left())/per {
-			return bad("inverted lists: list sizes beyond the end of the %d-byte file", r.size)
+			return false, bad("inverted lists: list sizes beyond the end of the %d-byte file", r.size)
 		}
 		total += size
 	}
 	if r.err != nil {
-		return bad("%v", r.err)
+		return false, bad("%v", r.err)
 	}
 	if total > uint64(r.left())/per {
-		return bad("inverted lists of %d vectors need %.4g bytes; %d are left in the %d-byte file", total, float64(total)*float64(per), r.left(), r.size)
+		return false, bad("inverted lists of %d vectors need %.4g bytes; %d are left in the %d-byte file", total, float64(total)*float64(per), r.left(), r.size)
 	}
 	if total != uint64(h.ntotal) {
-		return bad("inverted lists hold %d vectors, header says %d", total, h.ntotal)
+		return false, bad("inverted lists hold %d vectors, header says %d", total, h.ntotal)
 	}
-	return nil
+	return true, nil
 }
 
 // faissHeader is FAISS's index header (write_index_header).
