@@ -113,6 +113,8 @@ func parseManifest(p string, b []byte) (*Manifest, error) {
 	switch {
 	case strings.TrimSpace(m.Factory) == "":
 		return nil, bad("no factory")
+	case nlist < 0:
+		return nil, bad("factory %q: %d IVF lists", m.Factory, nlist)
 	case nlist > 0 && (m.Nprobe < 1 || m.Nprobe > nlist):
 		return nil, bad("nprobe %d outside 1..%d for %s", m.Nprobe, nlist, m.Factory)
 	case nlist == 0 && m.Nprobe != 0:
