@@ -16,7 +16,7 @@ import (
 	"github.com/corpushunt/corpushunt/datasets/yelp"
 	"github.com/corpushunt/corpushunt/simsearch/corpus"
 	"github.com/corpushunt/corpushunt/simsearch/corpus/images"
-	_ "github.com/corpushunt/corpushunt/simsearch/corpus/text" // registers the text source
+	_ "github.com/corpushunt/corpushunt/simsearch/corpus/text"    // registers the text source
 	_ "github.com/corpushunt/corpushunt/simsearch/corpus/vectors" // registers the vectors source
 	"github.com/corpushunt/corpushunt/simsearch/display"
 	"github.com/corpushunt/corpushunt/simsearch/eval"

@@ -19,12 +19,12 @@ import (
 
 // corpusFlags are the flags that name a corpus, shared by train, index, add and eval.
 type corpusFlags struct {
-	images, text, vecs, dataset, spec       *string
-	data, split, labels                     *string
-	textColumn, labelColumn                 *string
-	textField, labelField                   *string
-	skipBad                                 *bool
-	datasetDefault                          string
+	images, text, vecs, dataset, spec *string
+	data, split, labels               *string
+	textColumn, labelColumn           *string
+	textField, labelField             *string
+	skipBad                           *bool
+	datasetDefault                    string
 }
 
 func addCorpusFlags(fs *flag.FlagSet, datasetDefault string) *corpusFlags {

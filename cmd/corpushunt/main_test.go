@@ -9,9 +9,9 @@ import (
 
 	"github.com/corpushunt/corpushunt/datasets/cifar10"
 	"github.com/corpushunt/corpushunt/datasets/cifar10/cifar10test"
+	"github.com/corpushunt/corpushunt/datasets/yelp"
 	"github.com/corpushunt/corpushunt/internal/browsercheck"
 	"github.com/corpushunt/corpushunt/simsearch/index"
-	"github.com/corpushunt/corpushunt/datasets/yelp"
 	"github.com/corpushunt/corpushunt/simsearch/textae"
 )
 

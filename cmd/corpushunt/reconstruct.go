@@ -92,4 +92,3 @@ func cmdReconstruct(ctx context.Context, args []string) error {
 	fmt.Printf("wrote %s: %d originals (top) over their reconstructions (bottom) by %s\n", *out, len(originals), *model)
 	return nil
 }
-

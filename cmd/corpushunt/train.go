@@ -157,4 +157,3 @@ func fmtSeconds(s float64) string {
 	}
 	return fmt.Sprintf("%.1f min training", s/60)
 }
-

@@ -8,6 +8,8 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/backends/xla"
+
+	"github.com/corpushunt/corpushunt/simsearch/backend/trainops"
 )
 
 // EnvBackend is GoMLX's variable for choosing a backend.
@@ -20,7 +22,7 @@ var ErrXLAUnavailable = fmt.Errorf("XLA backend unavailable")
 // unset too, the pure-Go backend. Accepted: "go[:options]" (pure Go, with this package's
 // additions), "xla:cuda", "xla:cpu", "xla:/abs/path/to/pjrt_plugin.so".
 func New(config string) (b backends.Backend, err error) {
-	InstallGradients()
+	trainops.InstallGradients()
 	if config == "" {
 		config = os.Getenv(EnvBackend)
 	}
@@ -31,7 +33,7 @@ func New(config string) (b backends.Backend, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("pure-Go backend %q: %w", config, err)
 		}
-		return &Extended{Backend: inner}, nil
+		return &trainops.Extended{Backend: inner}, nil
 	case "xla", "stablehlo", "hlo":
 		// Never download plugins at run time.
 		os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")

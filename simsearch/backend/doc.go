@@ -1,19 +1,8 @@
-// Package backend chooses the GoMLX backend corpushunt trains and encodes on, and fills
-// in what GoMLX v0.26.0's pure-Go backend ("go", a.k.a. simplego) lacks for training
-// convolutional and recurrent models, without forking GoMLX:
-//
-//   - Pad (the gradient of Slice), built from Concatenate and BroadcastInDim;
-//   - Reverse (the gradient of convolutions), built from Slice and Concatenate;
-//   - SelectAndScatterMax (the gradient of max-pooling), for non-overlapping windows,
-//     built from Reshape, Transpose, ArgMinMax and a one-hot mask;
-//   - ConvGeneral with empty strides or dilations (as convolution gradients emit them),
-//     filled in with ones;
-//   - a DotGeneral gradient rule built from DotGeneral itself: GoMLX's stock rule
-//     materialises a broadcast product (for a 10,000-word output layer ~13 GB) that XLA
-//     fuses away but a plain interpreter cannot.
+// Package backend chooses the GoMLX backend corpushunt trains and encodes on.
 //
 // The choice is automatic: the pure-Go backend unless XLA is asked for (GOMLX_BACKEND=xla:cuda,
 // xla:cpu or xla:/path/to/pjrt_plugin.so) and present. Plugins are never downloaded at run
 // time (GOMLX_NO_AUTO_INSTALL=1 is set); asking for a missing XLA is an error that names
-// the fix.
+// the fix. The pure-Go backend comes wrapped by package trainops, which supplies what it
+// lacks for training; that patching is kept apart from the choice made here.
 package backend

@@ -10,7 +10,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/losses"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
-	"github.com/corpushunt/corpushunt/simsearch/backend"
+	"github.com/corpushunt/corpushunt/simsearch/backend/trainops"
 )
 
 // BenchmarkTrainStep: one Adam step of the parity model on a batch of 128 (the tutorial's
@@ -26,8 +26,8 @@ func BenchmarkTrainStep(b *testing.B) {
 			name += "-stock-dot-gradients" // GoMLX's own rules: the "before" of backend's fix
 		}
 		b.Run(name, func(b *testing.B) {
-			backend.UseStockDotGradients(c.stockGrads)
-			defer backend.UseStockDotGradients(false)
+			trainops.UseStockDotGradients(c.stockGrads)
+			defer trainops.UseStockDotGradients(false)
 			cfg, _ := Parity().Conv(c.impl).Done()
 			ctx := gctx.New()
 			tr := train.NewTrainer(be, ctx, ModelFn(cfg), losses.MeanSquaredError, optimizers.Adam().Done(), nil, nil)

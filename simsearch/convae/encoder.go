@@ -12,7 +12,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	gctx "github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/corpushunt/corpushunt/simsearch/backend"
+	"github.com/corpushunt/corpushunt/simsearch/checkpoint"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 )
 
@@ -42,11 +42,11 @@ func LoadEncoder(be backends.Backend, dir string) (*Encoder, error) {
 		return nil, err
 	}
 	mctx := gctx.New()
-	ckpt, fallback, err := backend.LoadCheckpoint(mctx, filepath.Join(dir, CheckpointDir))
+	ckpt, fallback, err := checkpoint.Load(mctx, filepath.Join(dir, CheckpointDir))
 	if err != nil {
 		return nil, fmt.Errorf("model %s: load checkpoint: %w", dir, err)
 	}
-	sum, err := backend.WeightsChecksum(ckpt.LoadedVariables(), "var:/model/")
+	sum, err := checkpoint.WeightsChecksum(ckpt.LoadedVariables(), "var:/model/")
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", dir, err)
 	}

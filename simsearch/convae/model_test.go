@@ -10,8 +10,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/corpushunt/corpushunt/simsearch/backend"
 	"github.com/corpushunt/corpushunt/internal/gradcheck"
+	"github.com/corpushunt/corpushunt/simsearch/backend"
 )
 
 func goBackend(t testing.TB) backends.Backend {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/corpushunt/corpushunt/simsearch/backend"
+	"github.com/corpushunt/corpushunt/simsearch/checkpoint"
 )
 
 // A damaged newest checkpoint is set aside (never deleted) and training resumes from the
@@ -25,7 +25,7 @@ func TestResumeSkipsADamagedCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	names, _ := backend.Checkpoints(filepath.Join(dir, CheckpointDir))
+	names, _ := checkpoint.List(filepath.Join(dir, CheckpointDir))
 	if len(names) < 2 {
 		t.Fatalf("checkpoints %v, want at least 2", names)
 	}
@@ -48,7 +48,7 @@ func TestResumeSkipsADamagedCheckpoint(t *testing.T) {
 	if len(meta.DamagedCheckpoints) != 1 || !strings.HasSuffix(newest, meta.DamagedCheckpoints[0]) {
 		t.Errorf("damaged checkpoints recorded: %v", meta.DamagedCheckpoints)
 	}
-	if _, err := os.Stat(newest + ".bin" + backend.DamagedSuffix); err != nil {
+	if _, err := os.Stat(newest + ".bin" + checkpoint.DamagedSuffix); err != nil {
 		t.Errorf("the damaged checkpoint was not kept aside: %v", err)
 	}
 	hist, err := ReadHistory(dir)

@@ -19,7 +19,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/losses"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
-	"github.com/corpushunt/corpushunt/simsearch/backend"
+	"github.com/corpushunt/corpushunt/simsearch/checkpoint"
 )
 
 // Images holds n images as HWC bytes (H×W×C each), the compact form training shuffles.
@@ -213,7 +213,7 @@ func Train(ctx context.Context, be backends.Backend, dir string, cfg Config, tra
 	if err := mctx.SetRNGStateFromSeed(int64(o.Seed)); err != nil {
 		return nil, err
 	}
-	ckpt, damaged, err := backend.OpenCheckpoints(mctx, filepath.Join(dir, CheckpointDir), 3)
+	ckpt, damaged, err := checkpoint.Open(mctx, filepath.Join(dir, CheckpointDir), 3)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoints in %s: %w", dir, err)
 	}
@@ -232,7 +232,7 @@ func Train(ctx context.Context, be backends.Backend, dir string, cfg Config, tra
 	meta.DamagedCheckpoints = append(meta.DamagedCheckpoints, damaged...)
 	// Rows past the checkpoint (a run killed after it) would repeat: keep the history up
 	// to the step training resumes from.
-	if err := backend.TruncateHistory(filepath.Join(dir, HistoryFile), optimizers.GetGlobalStep(mctx)); err != nil {
+	if err := checkpoint.TruncateHistory(filepath.Join(dir, HistoryFile), optimizers.GetGlobalStep(mctx)); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	hist, err := os.OpenFile(filepath.Join(dir, HistoryFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)

@@ -157,7 +157,9 @@ func (r TextList) score(v float32) string {
 	return Score(m, v)
 }
 
-func words(s string) []string { return strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) }) }
+func words(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) })
+}
 
 func wordKey(w string) string {
 	return strings.ToLower(strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }))

@@ -19,7 +19,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
-	"github.com/corpushunt/corpushunt/simsearch/backend"
+	"github.com/corpushunt/corpushunt/simsearch/checkpoint"
 )
 
 // Sentences are token ids (no specials), at most MaxLen each.
@@ -278,7 +278,7 @@ func Train(ctx context.Context, be backends.Backend, dir string, c Config, vocab
 	if err := mctx.SetRNGStateFromSeed(int64(o.Seed)); err != nil {
 		return nil, err
 	}
-	ckpt, damaged, err := backend.OpenCheckpoints(mctx, filepath.Join(dir, CheckpointDir), 2)
+	ckpt, damaged, err := checkpoint.Open(mctx, filepath.Join(dir, CheckpointDir), 2)
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +300,7 @@ func Train(ctx context.Context, be backends.Backend, dir string, c Config, vocab
 	meta.DamagedCheckpoints = append(meta.DamagedCheckpoints, damaged...)
 	// Rows past the checkpoint (a run killed after it) would repeat: keep the history up
 	// to the step training resumes from.
-	if err := backend.TruncateHistory(filepath.Join(dir, HistoryFile), optimizers.GetGlobalStep(mctx)); err != nil {
+	if err := checkpoint.TruncateHistory(filepath.Join(dir, HistoryFile), optimizers.GetGlobalStep(mctx)); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	hist, err := os.OpenFile(filepath.Join(dir, HistoryFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)

@@ -1,4 +1,9 @@
-package backend
+// Package checkpoint makes GoMLX checkpoints of trained models robust: training resumes
+// from the newest checkpoint that loads (setting damaged ones aside, never deleting
+// them), its history is trimmed to the step it resumes from, encoders fall back to an
+// older checkpoint when the newest fails to load, and a checksum of the loaded weights
+// identifies a model version (indexes record it).
+package checkpoint
 
 import (
 	"bufio"
@@ -17,8 +22,8 @@ import (
 
 var checkpointRe = regexp.MustCompile(`^checkpoint-n\d+-.*\.json$`)
 
-// Checkpoints lists the base names of the checkpoints in dir, oldest first.
-func Checkpoints(dir string) ([]string, error) {
+// List lists the base names of the checkpoints in dir, oldest first.
+func List(dir string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -39,18 +44,18 @@ func Checkpoints(dir string) ([]string, error) {
 // DamagedSuffix is appended to a checkpoint's files that failed to load.
 const DamagedSuffix = ".damaged"
 
-// OpenCheckpoints prepares dir for training, keeping keep checkpoints: it loads the
+// Open prepares dir for training, keeping keep checkpoints: it loads the
 // newest checkpoint that loads into ctx. Newer ones that fail to load (a crash or a full
 // disk while saving) are set aside, renamed with DamagedSuffix (never deleted), and their
 // names returned, so training resumes from the last good state.
-func OpenCheckpoints(ctx *gctx.Context, dir string, keep int) (*checkpoints.Handler, []string, error) {
+func Open(ctx *gctx.Context, dir string, keep int) (*checkpoints.Handler, []string, error) {
 	var damaged []string
 	for {
 		h, err := checkpoints.Build(ctx).Dir(dir).Keep(keep).Done()
 		if err == nil {
 			return h, damaged, nil
 		}
-		names, lerr := Checkpoints(dir)
+		names, lerr := List(dir)
 		if lerr != nil || len(names) == 0 {
 			return nil, damaged, fmt.Errorf("checkpoints in %s: %w", dir, err)
 		}
@@ -67,16 +72,16 @@ func OpenCheckpoints(ctx *gctx.Context, dir string, keep int) (*checkpoints.Hand
 	}
 }
 
-// LoadCheckpoint loads the newest checkpoint in dir that loads into ctx, changing no
+// Load loads the newest checkpoint in dir that loads into ctx, changing no
 // file, and returns the handler and, when newer ones failed to load, a note saying which
 // one was used instead.
-func LoadCheckpoint(ctx *gctx.Context, dir string) (*checkpoints.Handler, string, error) {
+func Load(ctx *gctx.Context, dir string) (*checkpoints.Handler, string, error) {
 	h, err := checkpoints.Load(ctx).Dir(dir).Done()
 	if err == nil {
 		return h, "", nil
 	}
 	first := err
-	names, lerr := Checkpoints(dir)
+	names, lerr := List(dir)
 	if lerr != nil || len(names) == 0 {
 		return nil, "", first
 	}
