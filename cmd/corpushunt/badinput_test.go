@@ -91,3 +91,80 @@ func TestCLIBadInputsSayWhy(t *testing.T) {
 		t.Errorf("report on a text index exited %d", code)
 	}
 }
+
+// A failed re-index of a text index (a bad factory, a different corpus) leaves the old
+// index answering exactly as before: its vocabulary belongs to its generation.
+func TestCLIFailedReindexKeepsTheOldEncoder(t *testing.T) {
+	quiet = true
+	ctx := context.Background()
+	a := filepath.Join(t.TempDir(), "a.txt")
+	os.WriteFile(a, []byte("the printer is jammed\nthe vpn is down\nthe printer is out of toner\nmy disk is full\n"), 0o644)
+	b := filepath.Join(t.TempDir(), "b.txt")
+	os.WriteFile(b, []byte("completely other words here\nnothing about printers\n"), 0o644)
+	ix := filepath.Join(t.TempDir(), "ix")
+	if code := run(ctx, []string{"index", "--text", a, "--out", ix}); code != 0 {
+		t.Fatal("index failed")
+	}
+	query := func() string {
+		c := cli(t, "query", "--index", ix, "--text", "printer jammed", "--json")
+		out, err := c.Output()
+		if err != nil {
+			t.Fatalf("query: %v", err)
+		}
+		return string(out)
+	}
+	before := query()
+	if code := run(ctx, []string{"index", "--text", b, "--factory", "IVFnope", "--out", ix}); code == 0 {
+		t.Fatal("a bad factory was accepted")
+	}
+	if after := query(); after != before {
+		t.Errorf("the old index answers differently after a failed re-index:\nbefore %s\nafter %s", before, after)
+	}
+	// Copied elsewhere, the index answers the same (nothing refers outside its folder).
+	cp := filepath.Join(t.TempDir(), "copy")
+	os.MkdirAll(cp, 0o755)
+	ents, _ := os.ReadDir(ix)
+	for _, e := range ents {
+		data, _ := os.ReadFile(filepath.Join(ix, e.Name()))
+		os.WriteFile(filepath.Join(cp, e.Name()), data, 0o644)
+	}
+	c := cli(t, "query", "--index", cp, "--text", "printer jammed", "--json")
+	out, err := c.Output()
+	if err != nil || string(out) != before {
+		t.Errorf("a copied index answers differently (%v):\n%s", err, out)
+	}
+}
+
+// A model trained on after indexing is another model: add and queries refuse it rather
+// than mixing or comparing vectors of two versions.
+func TestCLIRetrainedModelIsRefused(t *testing.T) {
+	quiet = true
+	ctx := context.Background()
+	data := t.TempDir()
+	writeGrayShapes(t, data, 24)
+	model := filepath.Join(t.TempDir(), "m")
+	ix := filepath.Join(t.TempDir(), "ix")
+	train := []string{"train", "--images", data, "--model", "small", "--size", "16x16", "--batch", "16", "--out", model}
+	steps := [][]string{
+		append(train, "--epochs", "1"),
+		{"index", "--images", data, "--encoder", model, "--out", ix},
+		{"query", "--index", ix, "--image", filepath.Join(data, "dark", "000.png"), "-k", "2"},
+		append(train, "--epochs", "2", "--resume"),
+	}
+	for _, s := range steps {
+		if code := run(ctx, s); code != 0 {
+			t.Fatalf("corpushunt %v exited %d", s, code)
+		}
+	}
+	for _, s := range [][]string{
+		{"add", "--index", ix, "--images", data},
+		{"query", "--index", ix, "--image", filepath.Join(data, "dark", "000.png"), "-k", "2"},
+	} {
+		c := cli(t, s...)
+		var stderr bytes.Buffer
+		c.Stderr = &stderr
+		if err := c.Run(); err == nil || !strings.Contains(stderr.String(), "weights changed since indexing") {
+			t.Errorf("corpushunt %v with a retrained model: %v, %s", s, err, stderr.String())
+		}
+	}
+}
