@@ -202,8 +202,14 @@ func Build(ctx context.Context, c corpus.Corpus, dir string, o BuildOptions) (*I
 
 // Load reopens a saved index with its encoder and corpus. A corpus that has moved since
 // indexing is reported through Warn; re-point it with SetRoot.
-func Load(dir string) (*Index, error) {
-	ix, err := index.Open(dir)
+func Load(dir string) (*Index, error) { return load(dir, index.Open) }
+
+// LoadWriter is Load for a process that will change the index: it holds the folder's
+// writer lock until Close (another writer gets index.ErrBusy).
+func LoadWriter(dir string) (*Index, error) { return load(dir, index.OpenWriter) }
+
+func load(dir string, open func(string) (*index.Index, error)) (*Index, error) {
+	ix, err := open(dir)
 	if err != nil {
 		return nil, err
 	}

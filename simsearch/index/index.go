@@ -515,3 +515,39 @@ func (ix *Index) SearchByID(ctx context.Context, id int64, k int, excludeSelf bo
 	}
 	return hits, err
 }
+
+// Rebuild makes a new index from this one's stored vectors and items: same dimension,
+// metric, encoder, corpus and assets, with the given FAISS factory ("" for the same one),
+// trained anew (an IVF quantizer retrained on the vectors as they are now) and, for IVF,
+// tuned. The receiver is unchanged and keeps serving; save the result to commit it.
+func (ix *Index) Rebuild(ctx context.Context, factory string, progress func(done, total int)) (*Index, error) {
+	ix.mu.RLock()
+	cfg := ix.cfg
+	n := len(ix.items)
+	items := slices.Clone(ix.items)
+	v := make([]float32, 0, n*cfg.Dim)
+	ix.vectors.each(func(c []float32) error { v = append(v, c...); return nil })
+	assets := make(map[string][]byte, len(ix.assets))
+	for k, b := range ix.assets {
+		assets[k] = b
+	}
+	created, gen, dir := ix.created, ix.gen, ix.dir
+	ix.mu.RUnlock()
+	if factory != "" {
+		cfg.Factory = factory
+	}
+	out, err := Build(ctx, cfg, v, items, progress)
+	if err != nil {
+		return nil, err
+	}
+	out.assets, out.created = assets, created
+	// The new index replaces this one where it lives: same generation lineage.
+	out.gen, out.dir = gen, dir
+	if out.nlist > 0 {
+		if _, err := out.Tune(ctx, TuneOptions{}); err != nil {
+			out.Close()
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -171,3 +171,15 @@ func OpenWriter(dir string) (*Index, error) {
 	ix.lock = lk
 	return ix, nil
 }
+
+// MoveLockTo hands the writer's lock this index holds (OpenWriter) to dst, which replaces
+// it (a rebuilt index about to be saved in the same folder); ix no longer releases it.
+func (ix *Index) MoveLockTo(dst *Index) {
+	ix.mu.Lock()
+	lk := ix.lock
+	ix.lock = nil
+	ix.mu.Unlock()
+	dst.mu.Lock()
+	dst.lock = lk
+	dst.mu.Unlock()
+}

@@ -270,3 +270,35 @@ func TestFormat1ItemsStillOpen(t *testing.T) {
 		t.Errorf("format-1 item read as %+v", it)
 	}
 }
+
+func TestRebuildRetrainsAndKeepsEverything(t *testing.T) {
+	dir := t.TempDir()
+	ix, err := Build(ctx, Config{Dim: 8, Metric: Cosine, Factory: "IVF4,Flat", Encoder: EncoderInfo{Name: "e"}}, clustered(600, 8, 4, 1), itemsFor(600), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	ix.SetAsset("bow.json", []byte("{}"))
+	if err := ix.Save(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	re, err := ix.Rebuild(ctx, "IVF8,Flat", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer re.Close()
+	if re.Len() != 600 || re.NList() != 8 || re.Metric() != Cosine || re.Encoder().Name != "e" || len(re.Tuning()) == 0 {
+		t.Errorf("rebuilt: len %d nlist %d metric %s enc %+v tuning %d", re.Len(), re.NList(), re.Metric(), re.Encoder(), len(re.Tuning()))
+	}
+	if b, err := re.Asset("bow.json"); err != nil || string(b) != "{}" {
+		t.Errorf("asset lost: %q %v", b, err)
+	}
+	hits, _ := re.SearchByID(ctx, 5, 1, false, SearchOptions{})
+	if len(hits) != 1 || hits[0].ID != 5 {
+		t.Errorf("rebuilt index does not find row 5 first: %+v", hits)
+	}
+	// It commits in place of the original (no conflict: same lineage).
+	if err := re.Save(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+}
