@@ -157,3 +157,18 @@ func PairsGallery(pairs []explore.Pair, m index.Metric, r Resolver) (Gallery, er
 	}
 	return g, nil
 }
+
+// ClusterView shows a cluster by its most typical members: a gallery for images (read
+// through r), a list for texts.
+func ClusterView(c explore.Cluster, m index.Metric, r Resolver) (Shower, error) {
+	title := fmt.Sprintf("Cluster %d: %d items", c.ID, c.Size)
+	if len(c.Typical) > 0 && c.Typical[0].Item.Text != "" {
+		return TextList{Query: title, Hits: c.Typical, Metric: index.L2}, nil
+	}
+	g, err := HitsGallery(title, nil, "", c.Typical, index.L2, r)
+	if err != nil {
+		return nil, err
+	}
+	g.Columns, g.Size = min(len(g.Tiles), 10), 72
+	return g, nil
+}

@@ -551,3 +551,21 @@ func (ix *Index) Rebuild(ctx context.Context, factory string, progress func(done
 	}
 	return out, nil
 }
+
+// EachVector calls fn with every stored vector in row order (normalised for Cosine). The
+// slice is the index's own storage: read it, do not keep or change it.
+func (ix *Index) EachVector(fn func(id int64, v []float32) error) error {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	d := ix.cfg.Dim
+	var id int64
+	return ix.vectors.each(func(chunk []float32) error {
+		for off := 0; off+d <= len(chunk); off += d {
+			if err := fn(id, chunk[off:off+d]); err != nil {
+				return err
+			}
+			id++
+		}
+		return nil
+	})
+}

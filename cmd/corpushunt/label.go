@@ -1,0 +1,333 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/corpushunt/corpushunt/simsearch/display"
+	"github.com/corpushunt/corpushunt/simsearch/explore"
+	"github.com/corpushunt/corpushunt/simsearch/index"
+	"github.com/corpushunt/corpushunt/simsearch/learn"
+	"github.com/corpushunt/corpushunt/simsearch/tags"
+)
+
+func init() {
+	register("tag", "mark items as X (or, --negative, as not X) under a tag", cmdTag)
+	register("tags", "list an index's tags with their counts and rounds", cmdTags)
+	register("more", "rank the corpus for a tag from its examples (more like these), and what to tag next", cmdMore)
+	register("clusters", "k-means over the vectors: each cluster's size and most typical items", cmdClusters)
+}
+
+// parseIDs reads "12,40,77" or ranges "10-19".
+func parseIDs(s string, n int) ([]int64, error) {
+	var out []int64
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		lo, hi, isRange := strings.Cut(f, "-")
+		a, err1 := strconv.ParseInt(lo, 10, 64)
+		b := a
+		var err2 error
+		if isRange {
+			b, err2 = strconv.ParseInt(hi, 10, 64)
+		}
+		if err1 != nil || err2 != nil || a < 0 || b < a || b >= int64(n) || b-a > 100000 {
+			return nil, fmt.Errorf("--items %q: %q is not an item id (or range a-b) from 0 to %d", s, f, n-1)
+		}
+		for id := a; id <= b; id++ {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+func cmdTag(ctx context.Context, args []string) error {
+	fs := newFlags("tag", "tag --index DIR --tag NAME --items 12,40,77 [--negative] [--remove]")
+	dir := fs.String("index", "", "index directory (required)")
+	tag := fs.String("tag", "", "the tag (required): letters, digits, spaces, '-', '_', '.'")
+	items := fs.String("items", "", "item ids, comma-separated, or ranges a-b (required)")
+	neg := fs.Bool("negative", false, "the items are NOT X")
+	remove := fs.Bool("remove", false, "take the items' marks under the tag back")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "index", "tag", "items"); err != nil {
+		return err
+	}
+	if err := tags.CheckTag(*tag); err != nil {
+		return err
+	}
+	ix, err := index.Open(*dir)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	ids, err := parseIDs(*items, ix.Len())
+	if err != nil {
+		return err
+	}
+	l, err := tags.Open(*dir)
+	if err != nil {
+		return err
+	}
+	var marks []tags.Mark
+	for _, id := range ids {
+		it, _ := ix.Item(id)
+		marks = append(marks, tags.Mark{Tag: *tag, Ref: it.Ref, Positive: !*neg, Remove: *remove})
+	}
+	if err := l.Add(marks...); err != nil {
+		return err
+	}
+	for _, c := range l.Tags() {
+		if c.Tag == *tag {
+			fmt.Printf("tag %q: %d positive, %d negative examples\n", c.Tag, c.Positive, c.Negative)
+		}
+	}
+	return nil
+}
+
+func cmdTags(ctx context.Context, args []string) error {
+	fs := newFlags("tags", "tags --index DIR")
+	dir := fs.String("index", "", "index directory (required)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "index"); err != nil {
+		return err
+	}
+	l, err := tags.Open(*dir)
+	if err != nil {
+		return err
+	}
+	list := l.Tags()
+	if len(list) == 0 {
+		fmt.Println("no tags yet: corpushunt tag --index", *dir, "--tag NAME --items ID,...")
+		return nil
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "tag\tpositive\tnegative\trounds (of the items tagged in each, the fraction that were X)")
+	for _, c := range list {
+		var rs []string
+		for _, r := range l.Rounds(c.Tag) {
+			rs = append(rs, fmt.Sprintf("%d/%d", r.Positive, r.Positive+r.Negative))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", c.Tag, c.Positive, c.Negative, strings.Join(rs, " "))
+	}
+	return tw.Flush()
+}
+
+// tagModel fits the model of a tag on an index, with random untagged items as presumed
+// negatives when the user gave few.
+func tagModel(ix *index.Index, l *tags.Log, tag string) (*learn.Model, map[int64]bool, error) {
+	labels := l.Labels(tag)
+	if len(labels) == 0 {
+		return nil, nil, fmt.Errorf("tag %q has no examples in this index: corpushunt tag --tag %q --items ID,...", tag, tag)
+	}
+	x, y, ids, missing, err := learn.Examples(ix, labels)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(missing) > 0 {
+		note("note: %d tagged item(s) are not in this index (e.g. %s)", len(missing), missing[0])
+	}
+	tagged := map[int64]bool{}
+	negs := 0
+	for i, id := range ids {
+		tagged[id] = true
+		if !y[i] {
+			negs++
+		}
+	}
+	var w []float32
+	if negs > 0 && negs < learn.Background {
+		x, y, w, err = learn.WithBackground(ix, x, y, tagged, learn.Background, 0.5, 1)
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	m, err := learn.Fit(x, ix.Dim(), y, ix.Metric(), learn.Options{Weights: w})
+	if err != nil {
+		return nil, nil, fmt.Errorf("tag %q: %w", tag, err)
+	}
+	return m, tagged, nil
+}
+
+func cmdMore(ctx context.Context, args []string) error {
+	fs := newFlags("more", "more --index DIR --tag NAME [-k 50] [--uncertain 20]")
+	dir := fs.String("index", "", "index directory (required)")
+	tag := fs.String("tag", "", "the tag (required)")
+	k := fs.Int("k", 50, "items to show, best first (1 to 10000)")
+	unc := fs.Int("uncertain", 0, "also show the N items the classifier is least sure of (to tag next)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "index", "tag"); err != nil {
+		return err
+	}
+	if *k < 1 || *k > maxK || *unc < 0 || *unc > maxK {
+		return fmt.Errorf("-k %d, --uncertain %d: want 1 to %d and 0 to %d", *k, *unc, maxK, maxK)
+	}
+	ix, err := index.Open(*dir)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	l, err := tags.Open(*dir)
+	if err != nil {
+		return err
+	}
+	m, tagged, err := tagModel(ix, l, *tag)
+	if err != nil {
+		return err
+	}
+	scores, err := learn.ScoreAll(ctx, ix, m)
+	if err != nil {
+		return err
+	}
+	top := learn.Top(scores, *k, tagged)
+	var uncertain []learn.Scored
+	if *unc > 0 {
+		uncertain = learn.MostUncertain(m, scores, *unc, tagged)
+	}
+	if *asJSON {
+		return writeJSONOut(map[string]any{"model": m.Kind, "top": scoredItems(ix, top), "uncertain": scoredItems(ix, uncertain)})
+	}
+	fmt.Printf("%q from %d positive and %d negative examples (%s); the best %d untagged items:\n", *tag, m.Positives, m.Negatives, m.Kind, len(top))
+	printScored(ix, top)
+	if len(uncertain) > 0 {
+		fmt.Printf("\nthe %d items the classifier is least sure of (tag them next):\n", len(uncertain))
+		printScored(ix, uncertain)
+	}
+	if rs := l.Rounds(*tag); len(rs) > 0 {
+		var parts []string
+		for _, r := range rs {
+			parts = append(parts, fmt.Sprintf("%.0f%%", 100*r.Precision()))
+		}
+		fmt.Printf("\nrounds so far (share of each round's tagged items that were %q): %s\n", *tag, strings.Join(parts, " "))
+	}
+	var ids []string
+	for _, s := range top[:min(20, len(top))] {
+		ids = append(ids, strconv.FormatInt(s.ID, 10))
+	}
+	fmt.Printf("next: corpushunt tag --index %s --tag %q --items %s   (and --negative for those that are not)\n", *dir, *tag, strings.Join(ids, ","))
+	return nil
+}
+
+func scoredItems(ix *index.Index, s []learn.Scored) []map[string]any {
+	var out []map[string]any
+	for _, x := range s {
+		it, _ := ix.Item(x.ID)
+		out = append(out, map[string]any{"id": x.ID, "score": x.Score, "ref": it.Ref, "label": it.Label, "text": it.Text})
+	}
+	return out
+}
+
+func printScored(ix *index.Index, s []learn.Scored) {
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "rank\tid\tscore\tlabel\titem")
+	for i, x := range s {
+		it, _ := ix.Item(x.ID)
+		ref := it.Ref
+		if it.Text != "" {
+			ref = it.Text
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%.4f\t%s\t%s\n", i+1, x.ID, x.Score, it.Label, ref)
+	}
+	tw.Flush()
+}
+
+func cmdClusters(ctx context.Context, args []string) error {
+	fs := newFlags("clusters", "clusters --index DIR [-n 20] [--out clusters.html]")
+	dir := fs.String("index", "", "index directory (required)")
+	n := fs.Int("n", 20, "number of clusters")
+	per := fs.Int("typical", 8, "typical items shown per cluster")
+	out := fs.String("out", "", "write an HTML page of the clusters (galleries or lists)")
+	root := fs.String("root", "", "where the indexed corpus lives now, if it moved")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "index"); err != nil {
+		return err
+	}
+	if *per < 1 || *per > 100 {
+		return fmt.Errorf("--typical %d: want 1 to 100", *per)
+	}
+	ix, err := index.Open(*dir)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	cl, err := explore.Clusters(ctx, ix, *n, explore.ClusterOptions{Typical: *per})
+	if err != nil {
+		return err
+	}
+	for _, c := range cl {
+		var lab []string
+		for l, k := range c.Labels {
+			lab = append(lab, fmt.Sprintf("%s %d", l, k))
+		}
+		var ex []string
+		for _, h := range c.Typical[:min(3, len(c.Typical))] {
+			s := h.Item.Ref
+			if h.Item.Text != "" {
+				s = strconv.Quote(truncate(h.Item.Text, 60))
+			}
+			ex = append(ex, s)
+		}
+		fmt.Printf("cluster %2d: %6d items  e.g. %s", c.ID, c.Size, strings.Join(ex, ", "))
+		if len(lab) > 0 {
+			fmt.Printf("  [labels: %s]", strings.Join(lab, ", "))
+		}
+		fmt.Println()
+	}
+	if *out != "" {
+		return writeClustersPage(ix, cl, *root, *out)
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len([]rune(s)) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}
+
+func writeJSONOut(v any) error {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeClustersPage writes a self-contained page of the clusters.
+func writeClustersPage(ix *index.Index, cl []explore.Cluster, root, out string) error {
+	var r display.Resolver
+	if c, err := corpusOf(ix, root); err == nil {
+		r = c
+	} else if len(cl) > 0 && len(cl[0].Typical) > 0 && cl[0].Typical[0].Item.Text == "" {
+		return err
+	}
+	p := &display.Page{Title: fmt.Sprintf("corpushunt: %d clusters of %d items", len(cl), ix.Len())}
+	var sizes []string
+	for _, c := range cl {
+		sizes = append(sizes, strconv.Itoa(c.Size))
+	}
+	p.Paragraph("k-means over the vectors (FAISS). Each cluster is shown by the members nearest its centre; sizes: " + strings.Join(sizes, ", ") + ".")
+	for _, c := range cl {
+		v, err := display.ClusterView(c, ix.Metric(), r)
+		if err != nil {
+			return err
+		}
+		p.Add(v)
+	}
+	if err := p.WriteFile(out); err != nil {
+		return err
+	}
+	fmt.Printf("clusters page written to %s\n", out)
+	return nil
+}

@@ -1,0 +1,338 @@
+// Package learn ranks a corpus for a tag from a user's examples ("more like these"): a
+// logistic regression on the items' vectors when there are positive and negative
+// examples, the centroid of the positives when there are no negatives. It also proposes
+// the items whose label the model is least sure of, to tag next (an active-learning
+// round).
+package learn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/corpushunt/corpushunt/simsearch/index"
+)
+
+// ErrNoPositive is returned when a tag has no positive example to learn from.
+var ErrNoPositive = errors.New("no positive example: tag at least one item as X")
+
+// Model scores vectors for one tag: higher is more likely X.
+type Model struct {
+	Kind string    // "logistic" or "centroid"
+	W    []float32 // weights (logistic) or the centroid
+	B    float32   // bias (logistic)
+	// Metric is the index's metric, for the centroid's score.
+	Metric index.Metric
+	// Positives and Negatives count the examples it was fitted on.
+	Positives, Negatives int
+}
+
+// Options tune Fit.
+type Options struct {
+	L2    float64 // ridge penalty on the weights; default 1e-2
+	Iters int     // at most this many optimisation steps; default 300
+	// Weights, if set, weighs each example (e.g. less for presumed negatives).
+	Weights []float32
+}
+
+// Fit learns a model from examples: rows of x (n·d values) labelled y.
+func Fit(x []float32, d int, y []bool, metric index.Metric, o Options) (*Model, error) {
+	n := len(y)
+	if d < 1 || len(x) != n*d {
+		return nil, fmt.Errorf("learn: %d values for %d examples of dimension %d", len(x), n, d)
+	}
+	pos := 0
+	for _, p := range y {
+		if p {
+			pos++
+		}
+	}
+	if pos == 0 {
+		return nil, ErrNoPositive
+	}
+	if pos == n {
+		c := make([]float32, d)
+		for i := range n {
+			for j, v := range x[i*d : (i+1)*d] {
+				c[j] += v / float32(n)
+			}
+		}
+		if metric == index.Cosine {
+			normalise(c)
+		}
+		return &Model{Kind: "centroid", W: c, Metric: metric, Positives: pos}, nil
+	}
+	if o.L2 <= 0 {
+		o.L2 = 1e-2
+	}
+	if o.Iters <= 0 {
+		o.Iters = 300
+	}
+	// Logistic regression with balanced class weights (a few positives against many
+	// negatives, or the reverse, still give a usable boundary), trained by Adam on the
+	// full batch, the gradient computed on all cores; it stops early once the loss
+	// settles.
+	wPos, wNeg := float64(n)/(2*float64(pos)), float64(n)/(2*float64(n-pos))
+	if o.Weights == nil {
+		o.Weights = make([]float32, n)
+		for i := range o.Weights {
+			o.Weights[i] = 1
+		}
+	}
+	w := make([]float32, d)
+	var b float64
+	mw, vw := make([]float64, d+1), make([]float64, d+1)
+	g := make([]float64, d+1)
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/64))
+	parts := make([][]float64, workers)
+	losses := make([]float64, workers)
+	for i := range parts {
+		parts[i] = make([]float64, d+1)
+	}
+	const lr, b1, b2, eps = 0.05, 0.9, 0.999, 1e-8
+	prev := math.Inf(1)
+	for it := 1; it <= o.Iters; it++ {
+		var wg sync.WaitGroup
+		chunk := (n + workers - 1) / workers
+		for k := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				gp := parts[k]
+				clear(gp)
+				loss := 0.0
+				for i := k * chunk; i < min(n, (k+1)*chunk); i++ {
+					row := x[i*d : (i+1)*d]
+					p := sigmoid(float64(dot(w, row)) + b)
+					target, cw := 0.0, wNeg
+					if y[i] {
+						target, cw = 1, wPos
+					}
+					cw *= float64(o.Weights[i])
+					if y[i] {
+						loss -= cw * math.Log(max(p, 1e-12))
+					} else {
+						loss -= cw * math.Log(max(1-p, 1e-12))
+					}
+					e := float32(cw * (p - target) / float64(n))
+					axpy(gp[:d], e, row)
+					gp[d] += float64(e)
+				}
+				losses[k] = loss
+			}()
+		}
+		wg.Wait()
+		clear(g)
+		loss := 0.0
+		for k := range workers {
+			for j, v := range parts[k] {
+				g[j] += v
+			}
+			loss += losses[k]
+		}
+		for j := range d {
+			g[j] += o.L2 * float64(w[j])
+			loss += 0.5 * o.L2 * float64(w[j]) * float64(w[j]) * float64(n)
+		}
+		for j := range d + 1 {
+			mw[j] = b1*mw[j] + (1-b1)*g[j]
+			vw[j] = b2*vw[j] + (1-b2)*g[j]*g[j]
+			step := lr * (mw[j] / (1 - math.Pow(b1, float64(it)))) / (math.Sqrt(vw[j]/(1-math.Pow(b2, float64(it)))) + eps)
+			if j < d {
+				w[j] -= float32(step)
+			} else {
+				b -= step
+			}
+		}
+		if it > 20 && math.Abs(prev-loss) < 1e-5*math.Abs(loss) {
+			break
+		}
+		prev = loss
+	}
+	return &Model{Kind: "logistic", W: w, B: float32(b), Metric: metric, Positives: pos, Negatives: n - pos}, nil
+}
+
+// dot is a float32 dot product, four lanes at a time.
+func dot(a, b []float32) float32 {
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return s0 + s1 + s2 + s3
+}
+
+func axpy(dst []float64, a float32, x []float32) {
+	for j, v := range x {
+		dst[j] += float64(a * v)
+	}
+}
+
+func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+func normalise(v []float32) {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	if s > 0 {
+		inv := float32(1 / math.Sqrt(s))
+		for i := range v {
+			v[i] *= inv
+		}
+	}
+}
+
+// Score is a vector's score: the probability of X (logistic), or its similarity to the
+// centroid (negated squared distance for the l2 metric).
+func (m *Model) Score(v []float32) float32 {
+	dp := dot(m.W, v)
+	switch {
+	case m.Kind == "logistic":
+		return float32(sigmoid(float64(dp + m.B)))
+	case m.Metric == index.L2:
+		var d float32
+		for j, c := range m.W {
+			e := v[j] - c
+			d += e * e
+		}
+		return -d
+	}
+	return dp
+}
+
+// Uncertainty is how unsure the model is of a score: near 0.5 for a probability; the
+// centroid has no such notion and returns 0 for every score.
+func (m *Model) Uncertainty(score float32) float64 {
+	if m.Kind != "logistic" {
+		return 0
+	}
+	return 0.5 - math.Abs(float64(score)-0.5)
+}
+
+// Scored is an item with its score.
+type Scored struct {
+	ID    int64
+	Score float32
+}
+
+// ScoreAll scores every item of the index.
+func ScoreAll(ctx context.Context, ix *index.Index, m *Model) ([]float32, error) {
+	if len(m.W) != ix.Dim() {
+		return nil, fmt.Errorf("learn: %w: model of dimension %d, index %d", index.ErrDimension, len(m.W), ix.Dim())
+	}
+	out := make([]float32, 0, ix.Len())
+	err := ix.EachVector(func(id int64, v []float32) error {
+		if id%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		out = append(out, m.Score(v))
+		return nil
+	})
+	return out, err
+}
+
+// Top returns the k highest-scored items not in skip, best first.
+func Top(scores []float32, k int, skip map[int64]bool) []Scored {
+	var all []Scored
+	for i, s := range scores {
+		if !skip[int64(i)] {
+			all = append(all, Scored{int64(i), s})
+		}
+	}
+	sort.SliceStable(all, func(a, b int) bool { return all[a].Score > all[b].Score })
+	return slices.Clip(all[:min(k, len(all))])
+}
+
+// MostUncertain returns the k items (not in skip) the model is least sure of.
+func MostUncertain(m *Model, scores []float32, k int, skip map[int64]bool) []Scored {
+	if m.Kind != "logistic" {
+		return nil
+	}
+	var all []Scored
+	for i, s := range scores {
+		if !skip[int64(i)] {
+			all = append(all, Scored{int64(i), s})
+		}
+	}
+	sort.SliceStable(all, func(a, b int) bool { return m.Uncertainty(all[a].Score) > m.Uncertainty(all[b].Score) })
+	return slices.Clip(all[:min(k, len(all))])
+}
+
+// Examples gathers the vectors of the tagged items of an index: labels maps item
+// references to positive/negative. References not in the index are returned as missing
+// (tagged in another index of the same corpus, say).
+func Examples(ix *index.Index, labels map[string]bool) (x []float32, y []bool, ids []int64, missing []string, err error) {
+	byRef := map[string]int64{}
+	for i, it := range ix.Items() {
+		if _, ok := labels[it.Ref]; ok {
+			byRef[it.Ref] = int64(i)
+		}
+	}
+	refs := make([]string, 0, len(labels))
+	for r := range labels {
+		refs = append(refs, r)
+	}
+	slices.Sort(refs)
+	for _, r := range refs {
+		id, ok := byRef[r]
+		if !ok {
+			missing = append(missing, r)
+			continue
+		}
+		v, err := ix.Vector(id)
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		x = append(x, v...)
+		y = append(y, labels[r])
+		ids = append(ids, id)
+	}
+	return x, y, ids, missing, nil
+}
+
+// WithBackground adds n random untagged items (not in tagged) as presumed negatives with
+// weight weight: with few or no negative tags, the rest of the corpus stands in for "not
+// X" (X is usually rare), which keeps the classifier from drawing its boundary through
+// the unknown. It returns the extended examples and their weights.
+func WithBackground(ix *index.Index, x []float32, y []bool, tagged map[int64]bool, n int, weight float32, seed uint64) ([]float32, []bool, []float32, error) {
+	w := make([]float32, len(y))
+	for i := range w {
+		w[i] = 1
+	}
+	total := ix.Len()
+	if n <= 0 || total <= len(tagged) {
+		return x, y, w, nil
+	}
+	r := rand.New(rand.NewPCG(seed, 5))
+	picked := map[int64]bool{}
+	for tries := 0; len(picked) < min(n, total-len(tagged)) && tries < 20*n; tries++ {
+		id := int64(r.IntN(total))
+		if tagged[id] || picked[id] {
+			continue
+		}
+		picked[id] = true
+		v, err := ix.Vector(id)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		x = append(x, v...)
+		y = append(y, false)
+		w = append(w, weight)
+	}
+	return x, y, w, nil
+}

@@ -1,0 +1,131 @@
+package learn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/corpushunt/corpushunt/simsearch/index"
+)
+
+// blobs returns n vectors of dimension d in `classes` overlapping Gaussian classes.
+func blobs(n, d, classes int, spread float64, seed uint64) ([]float32, []int) {
+	r := rand.New(rand.NewPCG(seed, 1))
+	centres := make([][]float64, classes)
+	for c := range centres {
+		centres[c] = make([]float64, d)
+		for j := range d {
+			centres[c][j] = r.NormFloat64()
+		}
+	}
+	v := make([]float32, 0, n*d)
+	labels := make([]int, n)
+	for i := range n {
+		c := r.IntN(classes)
+		labels[i] = c
+		for j := range d {
+			v = append(v, float32(centres[c][j]+spread*r.NormFloat64()))
+		}
+	}
+	return v, labels
+}
+
+func TestFitSeparatesAndFallsBackToCentroid(t *testing.T) {
+	v, lab := blobs(2000, 16, 2, 0.6, 1)
+	y := make([]bool, len(lab))
+	for i, l := range lab {
+		y[i] = l == 1
+	}
+	m, err := Fit(v[:400*16], 16, y[:400], index.L2, Options{})
+	if err != nil || m.Kind != "logistic" {
+		t.Fatalf("fit: %+v %v", m, err)
+	}
+	right := 0
+	for i := 400; i < 2000; i++ {
+		if (m.Score(v[i*16:(i+1)*16]) > 0.5) == y[i] {
+			right++
+		}
+	}
+	if acc := float64(right) / 1600; acc < 0.95 {
+		t.Errorf("held-out accuracy %.3f", acc)
+	}
+	// Positives only: the centroid, which ranks the class first.
+	var pos []float32
+	for i := range 400 {
+		if y[i] {
+			pos = append(pos, v[i*16:(i+1)*16]...)
+		}
+	}
+	c, err := Fit(pos, 16, make([]bool, len(pos)/16), index.L2, Options{})
+	if !errors.Is(err, ErrNoPositive) {
+		t.Errorf("no positives: %v", err)
+	}
+	ones := make([]bool, len(pos)/16)
+	for i := range ones {
+		ones[i] = true
+	}
+	if c, err = Fit(pos, 16, ones, index.L2, Options{}); err != nil || c.Kind != "centroid" {
+		t.Fatalf("centroid: %+v %v", c, err)
+	}
+	if c.Score(v[0:16]) > 0 || c.Uncertainty(0.5) != 0 {
+		t.Error("centroid scores are negated squared distances and carry no uncertainty")
+	}
+}
+
+// A simulated user finds more of a class over the rounds than the plain query by example.
+func TestSimulatedUserFindsMoreEachRound(t *testing.T) {
+	v, lab := blobs(6000, 24, 10, 1.1, 2)
+	items := make([]index.Item, len(lab))
+	for i := range items {
+		items[i] = index.Item{Ref: fmt.Sprint(i)}
+	}
+	ix, err := index.Build(context.Background(), index.Config{Dim: 24}, v, items, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	start := int64(0)
+	class := lab[0]
+	res, err := Simulate(context.Background(), ix, func(id int64) bool { return lab[id] == class }, start, 5, 20, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("rounds: %+v", res)
+	if len(res) != 6 || res[5].FoundTopK <= res[0].FoundTopK || res[5].Tagged != 101 {
+		t.Errorf("no progress over the rounds: %+v", res)
+	}
+}
+
+func BenchmarkFitAndScore(b *testing.B) {
+	const d, tags, n = 512, 3000, 100000
+	v, lab := blobs(n, d, 5, 1, 3)
+	y := make([]bool, tags)
+	for i := range y {
+		y[i] = lab[i] == 0
+	}
+	items := make([]index.Item, n)
+	ix, err := index.Build(context.Background(), index.Config{Dim: d}, v, items, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ix.Close()
+	b.ResetTimer()
+	var fit, score time.Duration
+	for range b.N {
+		t0 := time.Now()
+		m, err := Fit(v[:tags*d], d, y, index.L2, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := ScoreAll(context.Background(), ix, m); err != nil {
+			b.Fatal(err)
+		}
+		fit, score = fit+t1.Sub(t0), score+time.Since(t1)
+	}
+	b.ReportMetric(fit.Seconds()/float64(b.N), "fit-s")
+	b.ReportMetric(score.Seconds()/float64(b.N), "score-s")
+}
