@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/corpushunt/corpushunt/simsearch/display"
 	"github.com/corpushunt/corpushunt/simsearch/explore"
+	"github.com/corpushunt/corpushunt/simsearch/export"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 	"github.com/corpushunt/corpushunt/simsearch/learn"
 	"github.com/corpushunt/corpushunt/simsearch/tags"
@@ -329,5 +331,116 @@ func writeClustersPage(ix *index.Index, cl []explore.Cluster, root, out string) 
 		return err
 	}
 	fmt.Printf("clusters page written to %s\n", out)
+	return nil
+}
+
+func init() {
+	register("export", "write a tag, a query's top N or a score threshold to a labelled folder tree", cmdExport)
+}
+
+func cmdExport(ctx context.Context, args []string) error {
+	fs := newFlags("export", "export --index DIR (--tag NAME [--top N | --min-score S] | --query-item ID -k N) --out DIR")
+	dir := fs.String("index", "", "index directory (required)")
+	tag := fs.String("tag", "", "export this tag's examples (positives under TAG/, negatives under not_TAG/)")
+	top := fs.Int("top", 0, "with --tag: also the N items its classifier ranks highest, under TAG/")
+	minScore := fs.Float64("min-score", -1, "with --tag: also every item its classifier gives at least this probability, under TAG/")
+	qItem := fs.Int64("query-item", -1, "export the top -k neighbours of this item (under its label, or 'query')")
+	k := fs.Int("k", 100, "with --query-item: how many")
+	format := fs.String("format", "jsonl", "texts: jsonl or csv")
+	root := fs.String("root", "", "where the indexed corpus lives now, if it moved")
+	out := fs.String("out", "", "new or empty folder to write (required)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "index", "out"); err != nil {
+		return err
+	}
+	if (*tag == "") == (*qItem < 0) {
+		return fmt.Errorf("give --tag or --query-item")
+	}
+	if *top < 0 || *top > 1_000_000 || *k < 1 || *k > maxK {
+		return fmt.Errorf("--top %d, -k %d: want 0..1000000 and 1..%d", *top, *k, maxK)
+	}
+	ix, err := index.Open(*dir)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	src, err := corpusOf(ix, *root)
+	if err != nil {
+		return err
+	}
+	var chosen []export.Choice
+	var how string
+	if *tag != "" {
+		l, err := tags.Open(*dir)
+		if err != nil {
+			return err
+		}
+		labels := l.Labels(*tag)
+		byRef := map[string]int64{}
+		for i, it := range ix.Items() {
+			byRef[it.Ref] = int64(i)
+		}
+		taken := map[int64]bool{}
+		for ref, pos := range labels {
+			id, ok := byRef[ref]
+			if !ok {
+				continue
+			}
+			label := *tag
+			if !pos {
+				label = "not_" + *tag
+			}
+			chosen = append(chosen, export.Choice{ID: id, Label: label, Score: 1})
+			taken[id] = true
+		}
+		how = fmt.Sprintf("tag %q: its examples", *tag)
+		if *top > 0 || *minScore >= 0 {
+			m, tagged, err := tagModel(ix, l, *tag)
+			if err != nil {
+				return err
+			}
+			scores, err := learn.ScoreAll(ctx, ix, m)
+			if err != nil {
+				return err
+			}
+			n := *top
+			if *minScore >= 0 {
+				n = ix.Len()
+			}
+			for _, s := range learn.Top(scores, n, tagged) {
+				if *minScore >= 0 && float64(s.Score) < *minScore {
+					break
+				}
+				chosen = append(chosen, export.Choice{ID: s.ID, Label: *tag, Score: s.Score})
+			}
+			how += fmt.Sprintf(", and the untagged items its %s classifier ranks highest (top %d, min score %g)", m.Kind, *top, *minScore)
+		}
+	} else {
+		hits, err := ix.SearchByID(ctx, *qItem, *k, false, index.SearchOptions{})
+		if hits == nil {
+			return err
+		}
+		q, _ := ix.Item(*qItem)
+		label := q.Label
+		if label == "" {
+			label = "query"
+		}
+		for _, h := range hits {
+			chosen = append(chosen, export.Choice{ID: h.ID, Label: label, Score: h.Distance})
+		}
+		how = fmt.Sprintf("the %d nearest neighbours of item %d (%s)", len(hits), *qItem, q.Ref)
+	}
+	m, err := export.Write(ix, *dir, chosen, *out, export.Options{Format: *format, How: how, Source: src})
+	if err != nil {
+		return err
+	}
+	var parts []string
+	for l, n := range m.Counts {
+		parts = append(parts, fmt.Sprintf("%s %d", l, n))
+	}
+	sort.Strings(parts)
+	fmt.Printf("exported %d items to %s (%s); manifest.json says how they were chosen\n", len(m.Items), *out, strings.Join(parts, ", "))
 	return nil
 }
