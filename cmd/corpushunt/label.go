@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
+	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/corpushunt/corpushunt/simsearch/corpus"
 	"github.com/corpushunt/corpushunt/simsearch/display"
 	"github.com/corpushunt/corpushunt/simsearch/explore"
 	"github.com/corpushunt/corpushunt/simsearch/export"
@@ -442,5 +446,115 @@ func cmdExport(ctx context.Context, args []string) error {
 	}
 	sort.Strings(parts)
 	fmt.Printf("exported %d items to %s (%s); manifest.json says how they were chosen\n", len(m.Items), *out, strings.Join(parts, ", "))
+	return nil
+}
+
+func init() {
+	register("map", "a 2-D map of the corpus (PCA) as an HTML scatter coloured by label, tag or cluster", cmdMap)
+}
+
+func cmdMap(ctx context.Context, args []string) error {
+	fs := newFlags("map", "map --index DIR [--color label|tag:NAME|clusters:N] [--thumbs 1000] --out map.html")
+	dir := fs.String("index", "", "index directory (required)")
+	color := fs.String("color", "label", "what colours the points: label, tag:NAME (its examples and its classifier's verdict), clusters:N")
+	thumbs := fs.Int("thumbs", 1000, "image indexes: points (a random sample) whose tooltip shows a thumbnail")
+	root := fs.String("root", "", "where the indexed corpus lives now, if it moved")
+	out := fs.String("out", "", "HTML file to write (required)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "index", "out"); err != nil {
+		return err
+	}
+	if *thumbs < 0 || *thumbs > 20000 {
+		return fmt.Errorf("--thumbs %d: want 0 to 20000", *thumbs)
+	}
+	ix, err := index.Open(*dir)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	xy, err := explore.Project2D(ctx, ix, 5000)
+	if err != nil {
+		return err
+	}
+	items := ix.Items()
+	group := make([]string, len(items))
+	switch {
+	case *color == "label":
+		for i, it := range items {
+			group[i] = it.Label
+		}
+	case strings.HasPrefix(*color, "tag:"):
+		tag := strings.TrimPrefix(*color, "tag:")
+		l, err := tags.Open(*dir)
+		if err != nil {
+			return err
+		}
+		m, _, err := tagModel(ix, l, tag)
+		if err != nil {
+			return err
+		}
+		scores, err := learn.ScoreAll(ctx, ix, m)
+		if err != nil {
+			return err
+		}
+		labels := l.Labels(tag)
+		for i, it := range items {
+			switch pos, ok := labels[it.Ref]; {
+			case ok && pos:
+				group[i] = "tagged " + tag
+			case ok:
+				group[i] = "tagged not " + tag
+			case m.Kind == "logistic" && scores[i] >= 0.5:
+				group[i] = "predicted " + tag
+			default:
+				group[i] = "other"
+			}
+		}
+	case strings.HasPrefix(*color, "clusters:"):
+		k, err := strconv.Atoi(strings.TrimPrefix(*color, "clusters:"))
+		if err != nil {
+			return fmt.Errorf("--color %q: clusters:N", *color)
+		}
+		cl, err := explore.Clusters(ctx, ix, k, explore.ClusterOptions{Typical: 1})
+		if err != nil {
+			return err
+		}
+		for _, c := range cl {
+			for _, id := range c.Members {
+				group[id] = fmt.Sprintf("cluster %02d", c.ID)
+			}
+		}
+	default:
+		return fmt.Errorf("--color %q: label, tag:NAME or clusters:N", *color)
+	}
+	src, _ := corpusOf(ix, *root)
+	withThumb := map[int]bool{}
+	if src != nil && src.Kind() == corpus.Image {
+		for _, i := range rand.New(rand.NewPCG(1, 17)).Perm(len(items))[:min(*thumbs, len(items))] {
+			withThumb[i] = true
+		}
+	}
+	pts := make([]display.MapPoint, len(items))
+	for i, it := range items {
+		tip := "<b>" + html.EscapeString(it.Label) + "</b> " + html.EscapeString(it.Ref) + fmt.Sprintf(" (id %d)", i)
+		if it.Text != "" {
+			tip += "<br>" + html.EscapeString(truncate(it.Text, 120))
+		}
+		if withThumb[i] {
+			if rec, err := src.Resolve(it.Ref); err == nil && rec.Image != nil {
+				tip += `<br><img width="64" height="64" style="image-rendering:pixelated" src="` + display.PNGDataURI(display.Thumbnail(rec.Image, 48)) + `">`
+			}
+		}
+		pts[i] = display.MapPoint{X: xy[i][0], Y: xy[i][1], Group: group[i], Tip: tip}
+	}
+	p := &display.Page{Title: fmt.Sprintf("corpushunt map: %s (%d items, %s)", filepath.Base(*dir), len(items), ix.Encoder().Name)}
+	p.Paragraph("Principal component analysis of the vectors: nearby points are similar items. Hover a point to see it; scroll to zoom; click a legend entry to hide a group.")
+	p.Chart(display.MapChart("corpus map, coloured by "+*color, pts))
+	if err := p.WriteFile(*out); err != nil {
+		return err
+	}
+	fmt.Printf("map of %d items written to %s\n", len(items), *out)
 	return nil
 }

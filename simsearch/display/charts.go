@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 	"sync/atomic"
 
@@ -147,5 +148,50 @@ func HistogramChart(title, xName string, values []float32, bins int) *charts.Bar
 		data[i] = opts.BarData{Value: counts[i]}
 	}
 	c.SetXAxis(xs).AddSeries("items", data)
+	return c
+}
+
+// MapPoint is one item on a corpus map.
+type MapPoint struct {
+	X, Y  float32
+	Group string // what colours it: a label, a tag, a cluster
+	Tip   string // tooltip HTML (escaped text, optionally an <img> thumbnail)
+}
+
+// MapChart draws a corpus map (a 2-D projection) as a scatter coloured by group, with a
+// tooltip per point and zoom; large corpora (tens of thousands of points) are drawn in
+// ECharts' large mode, which keeps them responsive.
+func MapChart(title string, pts []MapPoint) *charts.Scatter {
+	c := charts.NewScatter()
+	gopts := initOpts(title)
+	gopts[0] = charts.WithInitializationOpts(opts.Initialization{Width: "900px", Height: "640px", ChartID: fmt.Sprintf("corpushunt_chart_%s_%d", chartPrefix, chartSeq.Add(1))})
+	gopts = append(gopts,
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item", Enterable: opts.Bool(false),
+			Formatter: opts.FuncOpts(`function (p) { return p.data && p.data.name ? p.data.name : ''; }`)}),
+		charts.WithDataZoomOpts(opts.DataZoom{Type: "inside", XAxisIndex: []int{0}, YAxisIndex: []int{0}}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Scale: opts.Bool(true), Name: "PC1"}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "value", Scale: opts.Bool(true), Name: "PC2"}),
+	)
+	c.SetGlobalOptions(gopts...)
+	groups := map[string][]opts.ScatterData{}
+	var order []string
+	for _, p := range pts {
+		if _, ok := groups[p.Group]; !ok {
+			order = append(order, p.Group)
+		}
+		groups[p.Group] = append(groups[p.Group], opts.ScatterData{Name: p.Tip, Value: []float32{p.X, p.Y}, SymbolSize: 4})
+	}
+	sort.Strings(order)
+	for _, g := range order {
+		name := g
+		if name == "" {
+			name = "(none)"
+		}
+		c.AddSeries(name, groups[g], func(s *charts.SingleSeries) {
+			if len(groups[g]) > 2000 {
+				s.Large, s.LargeThreshold = opts.Bool(true), 2000
+			}
+		})
+	}
 	return c
 }

@@ -103,3 +103,22 @@ func FloatImageC(px []float32, h, w, c int) *image.RGBA {
 func SavePNG(path string, img image.Image) error {
 	return Grid{Rows: [][]image.Image{{img}}, Scale: 1, Gap: -1}.WritePNG(path)
 }
+
+// Thumbnail scales an image to fit size×size pixels (nearest neighbour: thumbnails of
+// small images stay crisp).
+func Thumbnail(img image.Image, size int) image.Image {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w <= size && h <= size || w == 0 || h == 0 {
+		return img
+	}
+	scale := float64(size) / float64(max(w, h))
+	tw, th := max(1, int(float64(w)*scale)), max(1, int(float64(h)*scale))
+	out := image.NewRGBA(image.Rect(0, 0, tw, th))
+	for y := range th {
+		for x := range tw {
+			out.Set(x, y, img.At(b.Min.X+int(float64(x)/scale), b.Min.Y+int(float64(y)/scale)))
+		}
+	}
+	return out
+}

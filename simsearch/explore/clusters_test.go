@@ -48,3 +48,36 @@ func TestClustersFindsBlobs(t *testing.T) {
 		t.Error("k = 0 accepted")
 	}
 }
+
+// Two blobs apart along one axis land apart along the map's first axis.
+func TestProject2DSeparatesBlobs(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const d = 6
+	var v []float32
+	for i := range 400 {
+		for j := range d {
+			x := float32(r.NormFloat64())
+			if j == 2 && i >= 200 {
+				x += 20
+			}
+			v = append(v, x)
+		}
+	}
+	ix, err := index.Build(context.Background(), index.Config{Dim: d}, v, make([]index.Item, 400), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	p, err := Project2D(context.Background(), ix, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b float32
+	for i := range 200 {
+		a += p[i][0] / 200
+		b += p[200+i][0] / 200
+	}
+	if diff := a - b; diff < 15 && diff > -15 {
+		t.Errorf("blob means on the first axis %.2f and %.2f: not apart", a, b)
+	}
+}

@@ -2,6 +2,7 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 let indexes = [], current = null, lastQuery = null, lastImage = null;
+let asked = 0; // counts queries (and index switches): only the latest query's answer is shown
 
 function base() {
   return current && indexes.length > 1 ? "api/v1/indexes/" + encodeURIComponent(current.name) : "api/v1";
@@ -37,6 +38,7 @@ function choose(ix) {
   current = ix;
   if (!ix) return;
   $("k").max = Math.min(500, ix.max_k || 500, Math.max(1, ix.items - (ix.kind === "image" ? 0 : 0)));
+  $("kout").value = $("k").value; // a lower max clamps the value
   const enc = ix.encoder && ix.encoder.name ? ix.encoder.name : "?";
   $("info").textContent = `${ix.items.toLocaleString()} ${ix.kind || ""} items · ${ix.factory} · ${ix.metric} · encoder ${enc}` +
     (ix.nlist ? ` · nprobe ${ix.nprobe}/${ix.nlist}` : "");
@@ -44,12 +46,15 @@ function choose(ix) {
   $("textform").hidden = ix.kind !== "text";
   $("results").innerHTML = "";
   lastQuery = null;
+  asked++; // an answer still on its way is for the other index
+  status("");
 }
 
 function k() { return parseInt($("k").value, 10); }
 
 async function run(q) {
   lastQuery = q;
+  const me = ++asked;
   status("searching…");
   const t0 = performance.now();
   try {
@@ -62,10 +67,11 @@ async function run(q) {
     } else {
       res = await api("/query", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ...q, k: k() }) });
     }
+    if (me !== asked) return; // a newer query (or another index) was asked for meanwhile
     show(res, q);
     status(`${res.results.length} results in ${Math.round(performance.now() - t0)} ms` + (q.item !== undefined ? ` for item ${q.item}` : ""));
   } catch (e) {
-    status(e.message, true);
+    if (me === asked) status(e.message, true);
   }
 }
 
