@@ -12,6 +12,9 @@
 //	POST /api/v1/train            retrain the IVF quantizer in the background  (token)
 //	GET  /api/v1/jobs/{id}        a background job's progress
 //	GET  /api/v1/index            size, factory, metric, encoder, nprobe, tuning
+//	GET  /api/v1/tags             tags and their counts
+//	POST /api/v1/tags             {"tag": "ship", "items": [12, 40], "negative": false}  (token)
+//	GET  /api/v1/more?tag=ship&k=50&uncertain=20   more like these, and what to tag next
 //	GET  /healthz, GET /metrics   liveness; Prometheus metrics
 //
 // With several indexes each is also at /api/v1/indexes/{name}/...; the first is at the

@@ -320,3 +320,38 @@ func TestConfigValidate(t *testing.T) {
 }
 
 var _ = color.Gray{}
+
+func TestTagAndMoreLikeThese(t *testing.T) {
+	imgDir, _ := fixture(t)
+	_, ts := newServer(t, Config{Indexes: []IndexSpec{{Dir: imgDir}}, Token: "t"})
+	u := ts.URL + "/api/v1"
+	// Items 0..39 are "dark", 40..79 "light" (folders sorted).
+	if a := do(t, "POST", u+"/tags", "application/json", strings.NewReader(`{"tag": "bright", "items": [45, 50]}`), "t"); a.code != 200 {
+		t.Fatalf("tag: %d %s", a.code, a.raw)
+	}
+	if a := do(t, "POST", u+"/tags", "application/json", strings.NewReader(`{"tag": "bright", "items": [3], "negative": true}`), "t"); a.code != 200 {
+		t.Fatalf("tag negative: %d %s", a.code, a.raw)
+	}
+	a := do(t, "GET", u+"/more?tag=bright&k=20&uncertain=3", "", nil, "")
+	if a.code != 200 {
+		t.Fatalf("more: %d %s", a.code, a.raw)
+	}
+	for _, r := range a.body["results"].([]any) {
+		if r.(map[string]any)["label"] != "light" {
+			t.Errorf("more like bright items: %v", r)
+		}
+	}
+	for _, c := range []struct {
+		method, url, body, token string
+		code                     int
+	}{
+		{"POST", u + "/tags", `{"tag": "../x", "items": [1]}`, "t", 400},
+		{"POST", u + "/tags", `{"tag": "x", "items": [9999]}`, "t", 404},
+		{"POST", u + "/tags", `{"tag": "x", "items": [1]}`, "", 401},
+		{"GET", u + "/more?tag=nothing", "", "", 404},
+	} {
+		if a := do(t, c.method, c.url, "application/json", strings.NewReader(c.body), c.token); a.code != c.code {
+			t.Errorf("%s %s %s: %d %s, want %d", c.method, c.url, c.body, a.code, a.raw, c.code)
+		}
+	}
+}

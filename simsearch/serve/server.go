@@ -148,6 +148,9 @@ func (s *Server) routes() {
 	api("POST", "/train", true, s.train)
 	api("GET", "/jobs/{job}", false, s.job)
 	api("GET", "/index", false, s.info)
+	api("GET", "/tags", false, s.tagsList)
+	api("POST", "/tags", true, s.tagItems)
+	api("GET", "/more", false, s.more)
 	s.mux.Handle("GET /api/v1/indexes", s.instrument("/api/v1/indexes", func(w http.ResponseWriter, r *http.Request) error {
 		var out []map[string]any
 		for _, h := range s.handles {
