@@ -20,6 +20,8 @@ type Tile struct {
 	Caption []string // lines under the picture
 	Query   bool     // the query: drawn first, outlined
 	Match   bool     // shares the query's label: caption shown in green
+	ID      int64    // the item's row id, when HasID (interactive panels search from it)
+	HasID   bool
 }
 
 // Gallery is a ranked grid of thumbnails, rendered as an HTML fragment with the images
@@ -62,7 +64,11 @@ func (g Gallery) HTML() string {
 		if t.Match {
 			color = "#187a2f"
 		}
-		fmt.Fprintf(&b, `<figure style="margin:0;padding:2px;border:%s;text-align:center">`, border)
+		dataID := ""
+		if t.HasID {
+			dataID = fmt.Sprintf(` data-id="%d"`, t.ID)
+		}
+		fmt.Fprintf(&b, `<figure%s style="margin:0;padding:2px;border:%s;text-align:center">`, dataID, border)
 		fmt.Fprintf(&b, `<img src="%s" width="%d" height="%d" style="image-rendering:pixelated;image-rendering:crisp-edges;display:block;margin:auto">`,
 			PNGDataURI(t.Image), size, size)
 		fmt.Fprintf(&b, `<figcaption style="font-size:11px;line-height:1.2;color:%s">`, color)
@@ -122,6 +128,7 @@ func HitsGallery(title string, query image.Image, queryLabel string, hits []inde
 			Image:   img,
 			Caption: []string{fmt.Sprintf("#%d  %s", h.Rank, Score(m, h.Distance)), h.Item.Label, fmt.Sprintf("id %d", h.ID)},
 			Match:   queryLabel != "" && h.Item.Label == queryLabel,
+			ID:      h.ID, HasID: true,
 		})
 	}
 	return g, nil
@@ -184,8 +191,8 @@ func (r TextList) HTML() string {
 			}
 			ws = append(ws, e)
 		}
-		fmt.Fprintf(&b, `<li><span style="color:#666;font-size:11px">%s · %s · %s</span> %s</li>`,
-			r.score(h.Distance), html.EscapeString(h.Item.Label), html.EscapeString(h.Item.Ref), strings.Join(ws, " "))
+		fmt.Fprintf(&b, `<li data-id="%d"><span style="color:#666;font-size:11px">%s · %s · %s</span> %s</li>`,
+			h.ID, r.score(h.Distance), html.EscapeString(h.Item.Label), html.EscapeString(h.Item.Ref), strings.Join(ws, " "))
 	}
 	b.WriteString("</ol></div>")
 	return b.String()
