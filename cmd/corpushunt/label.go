@@ -19,6 +19,7 @@ import (
 	"github.com/corpushunt/corpushunt/simsearch/export"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 	"github.com/corpushunt/corpushunt/simsearch/learn"
+	"github.com/corpushunt/corpushunt/simsearch/prevalence"
 	"github.com/corpushunt/corpushunt/simsearch/tags"
 )
 
@@ -556,5 +557,147 @@ func cmdMap(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Printf("map of %d items written to %s\n", len(items), *out)
+	return nil
+}
+
+func init() {
+	register("sample", "draw a sample stratified by a tag's classifier, for you to label yes/no (then: prevalence)", cmdSample)
+	register("prevalence", "how common is X: an estimate with a 95% interval from a labelled sample", cmdPrevalence)
+}
+
+// designPath is where sample keeps the design beside the sheet.
+func designPath(sheet string) string { return strings.TrimSuffix(sheet, filepath.Ext(sheet)) + ".design.json" }
+
+func cmdSample(ctx context.Context, args []string) error {
+	fs := newFlags("sample", "sample --index DIR --tag NAME [-n 100] --out sample.csv")
+	dir := fs.String("index", "", "index directory (required)")
+	tag := fs.String("tag", "", "the tag whose classifier stratifies the sample (required)")
+	n := fs.Int("n", 100, "items to label")
+	strata := fs.Int("strata", prevalence.DefaultStrata, "score strata")
+	seed := fs.Uint64("seed", 1, "which items are drawn")
+	out := fs.String("out", "", "the CSV sheet to write (required); its answer column is for you to fill with yes/no")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "index", "tag", "out"); err != nil {
+		return err
+	}
+	for _, p := range []string{*out, designPath(*out)} {
+		if _, err := os.Stat(p); err == nil {
+			return fmt.Errorf("%s exists: choose another --out (a sheet you are labelling is never overwritten)", p)
+		}
+	}
+	ix, err := index.Open(*dir)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	l, err := tags.Open(*dir)
+	if err != nil {
+		return err
+	}
+	m, _, err := tagModel(ix, l, *tag)
+	if err != nil {
+		return err
+	}
+	scores, err := learn.ScoreAll(ctx, ix, m)
+	if err != nil {
+		return err
+	}
+	d, err := prevalence.Plan(scores, *n, prevalence.Options{Strata: *strata, Seed: *seed})
+	if err != nil {
+		return err
+	}
+	items := ix.Items()
+	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := prevalence.WriteCSV(f, d, nil, func(id int) string {
+		if t := items[id].Text; t != "" {
+			return truncate(t, 200)
+		}
+		return items[id].Ref
+	}); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(struct {
+		Tag    string             `json:"tag"`
+		Index  string             `json:"index"`
+		Design *prevalence.Design `json:"design"`
+	}{*tag, *dir, d}, "", "  ")
+	if err := os.WriteFile(designPath(*out), b, 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("%d items to label in %s (the answer column: yes or no); the design is in %s\nthen: corpushunt prevalence --index %s --tag %q --sample %s\n",
+		len(d.Sample), *out, designPath(*out), *dir, *tag, *out)
+	return nil
+}
+
+func cmdPrevalence(ctx context.Context, args []string) error {
+	fs := newFlags("prevalence", "prevalence --index DIR --tag NAME --sample sample.csv [--threshold 0.5]")
+	dir := fs.String("index", "", "index directory (required)")
+	tag := fs.String("tag", "", "the tag (required)")
+	sheet := fs.String("sample", "", "the labelled sheet written by `corpushunt sample` (required)")
+	thr := fs.Float64("threshold", 0.5, "also count the items the classifier scores at least this")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "index", "tag", "sample"); err != nil {
+		return err
+	}
+	b, err := os.ReadFile(designPath(*sheet))
+	if err != nil {
+		return fmt.Errorf("the sample's design: %w (it is written by `corpushunt sample` beside the sheet)", err)
+	}
+	var saved struct {
+		Tag    string             `json:"tag"`
+		Design *prevalence.Design `json:"design"`
+	}
+	if err := json.Unmarshal(b, &saved); err != nil || saved.Design == nil {
+		return fmt.Errorf("%s: not a sample design (%v)", designPath(*sheet), err)
+	}
+	if err := saved.Design.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", designPath(*sheet), err)
+	}
+	if saved.Tag != *tag {
+		return fmt.Errorf("the sample was drawn for tag %q, not %q", saved.Tag, *tag)
+	}
+	f, err := os.Open(*sheet)
+	if err != nil {
+		return err
+	}
+	answers, err := prevalence.ReadAnswers(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", *sheet, err)
+	}
+	ix, err := index.Open(*dir)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	if saved.Design.Items != ix.Len() {
+		return fmt.Errorf("the sample was drawn from %d items; the index now holds %d: draw a new sample", saved.Design.Items, ix.Len())
+	}
+	r, err := prevalence.Estimate(saved.Design, answers)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *sheet, err)
+	}
+	fmt.Printf("%q: %.1f%% of the corpus (95%% interval %.1f%% to %.1f%%), about %.0f items (%.0f to %.0f) of %d; from %d labelled items, %d of them X\n",
+		*tag, 100*r.P, 100*r.Lo, 100*r.Hi, r.Count, r.CountLo, r.CountHi, ix.Len(), r.Labelled, r.Yes)
+	l, err := tags.Open(*dir)
+	if err != nil {
+		return err
+	}
+	if m, _, err := tagModel(ix, l, *tag); err == nil && m.Kind == "logistic" {
+		if scores, err := learn.ScoreAll(ctx, ix, m); err == nil {
+			fmt.Printf("the classifier scores %d items at %.2f or more (a hard cut, without an interval)\n", prevalence.Above(scores, float32(*thr)), *thr)
+		}
+	}
 	return nil
 }

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"os"
+	"slices"
+	"strconv"
 	"path/filepath"
 	"testing"
 
@@ -58,4 +61,51 @@ func TestCLILabellingLoop(t *testing.T) {
 	if code := run(ctx, []string{"export", "--index", ix, "--tag", "class d", "--out", out}); code == 0 {
 		t.Error("export into a non-empty folder succeeded")
 	}
+	// sample → the user answers → prevalence (the fixture: label 3 is 10% of 400).
+	sheet := filepath.Join(t.TempDir(), "s.csv")
+	if code := run(ctx, []string{"sample", "--index", ix, "--tag", "class d", "-n", "40", "--out", sheet}); code != 0 {
+		t.Fatal("sample failed")
+	}
+	if code := run(ctx, []string{"sample", "--index", ix, "--tag", "class d", "-n", "40", "--out", sheet}); code == 0 {
+		t.Error("sample overwrote a sheet")
+	}
+	rows := readCSV(t, sheet)
+	idCol, ansCol := slices.Index(rows[0], "id"), slices.Index(rows[0], "answer")
+	src, _ := index.Open(ix)
+	defer src.Close()
+	for _, r := range rows[1:] {
+		id, _ := strconv.Atoi(r[idCol])
+		it, _ := src.Item(int64(id))
+		r[ansCol] = map[bool]string{true: "yes", false: "no"}[it.Label == "d"]
+	}
+	writeCSV(t, sheet, rows)
+	if code := run(ctx, []string{"prevalence", "--index", ix, "--tag", "class d", "--sample", sheet}); code != 0 {
+		t.Fatal("prevalence failed")
+	}
+	if code := run(ctx, []string{"prevalence", "--index", ix, "--tag", "other", "--sample", sheet}); code == 0 {
+		t.Error("prevalence of another tag than the sample's succeeded")
+	}
+}
+
+func readCSV(t *testing.T, p string) [][]string {
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func writeCSV(t *testing.T, p string, rows [][]string) {
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := csv.NewWriter(f)
+	w.WriteAll(rows)
+	f.Close()
 }
