@@ -566,7 +566,9 @@ func init() {
 }
 
 // designPath is where sample keeps the design beside the sheet.
-func designPath(sheet string) string { return strings.TrimSuffix(sheet, filepath.Ext(sheet)) + ".design.json" }
+func designPath(sheet string) string {
+	return strings.TrimSuffix(sheet, filepath.Ext(sheet)) + ".design.json"
+}
 
 func cmdSample(ctx context.Context, args []string) error {
 	fs := newFlags("sample", "sample --index DIR --tag NAME [-n 100] --out sample.csv")

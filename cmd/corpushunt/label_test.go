@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/csv"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
-	"path/filepath"
 	"testing"
 
 	"github.com/corpushunt/corpushunt/datasets/cifar10/cifar10test"
