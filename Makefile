@@ -7,7 +7,7 @@ OUT   ?= out
 export GOMLX_NO_AUTO_INSTALL := 1
 export PATH := $(shell $(GO) env GOPATH)/bin:$(PATH)
 
-.PHONY: all setup build doctor test demo bench notebooks clean
+.PHONY: all setup build doctor test fuzz demo bench notebooks clean
 
 all: build
 
@@ -25,6 +25,28 @@ doctor:
 test: setup
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+
+# Run every fuzz target of the repository (func FuzzXxx(f *testing.F), as listed by the
+# compiled test binaries) for FUZZTIME each, one after the other, stopping at the first
+# failure; `go test` alone runs only their seed corpora. A failing input is written to
+# the package's testdata/fuzz/FuzzXxx/ (minimized for at most FUZZMINIMIZETIME: raise it
+# for a smaller reproducer). Executions and findings go in RELIABILITY.md.
+FUZZTIME         ?= 30s
+FUZZMINIMIZETIME ?= 1s
+FUZZPARALLEL     ?= 2
+fuzz: setup
+	@set -eo pipefail; \
+	targets=$$($(GO) test -list '^Fuzz' ./... | awk '/^Fuzz/ { n[++k] = $$1; next } \
+		/^ok / { for (i = 1; i <= k; i++) print $$2, n[i]; k = 0 }'); \
+	[ -n "$$targets" ] || { echo "✗ no fuzz targets found"; exit 1; }; \
+	echo "$$(wc -l <<< "$$targets") fuzz targets, $(FUZZTIME) each"; \
+	while read -r pkg name; do \
+		echo "=== $$name ($$pkg)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) \
+			-parallel $(FUZZPARALLEL) "$$pkg" </dev/null \
+			|| { echo "✗ fuzz target $$name in $$pkg failed"; exit 1; }; \
+	done <<< "$$targets"; \
+	echo "✓ every fuzz target passed ($(FUZZTIME) each)"
 
 # The main job, on CIFAR-10: train the tutorial's convolutional autoencoder without labels
 # on a 10,000-image subset (3 epochs, pure-Go backend), picture its reconstructions,

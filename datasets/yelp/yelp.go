@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/corpushunt/corpushunt/datasets"
@@ -228,7 +229,7 @@ func Tokenize(s string) []string {
 	}
 	for _, r := range strings.ToLower(s) {
 		switch {
-		case r == ' ' || r == '\t' || r == '\n' || r == '\r':
+		case unicode.IsSpace(r): // as strings.Fields splits the corpus (NBSP, \v, \f too)
 			flush()
 		case strings.ContainsRune(".,!?;:()\"", r):
 			flush()

@@ -262,8 +262,9 @@ func Parse(b []byte) (*Encoder, error) {
 	if e.D < 1 || e.D > MaxDim {
 		return nil, fmt.Errorf("dimension %d outside 1..%d", e.D, MaxDim)
 	}
-	if e.Docs < 1 {
-		return nil, fmt.Errorf("%d documents, want at least 1", e.Docs)
+	// idf computes 1+Docs in int: a count near MaxInt would wrap and make every vector NaN.
+	if e.Docs < 1 || e.Docs > 1<<53 {
+		return nil, fmt.Errorf("%d documents, want 1..2^53", e.Docs)
 	}
 	for w, n := range e.DF {
 		if n < 1 || n > e.Docs {

@@ -663,15 +663,16 @@ func readFAISSHeader(p string, m *Manifest) (checked bool, err error) {
 	}
 	per := codeSize + 8 // bytes per vector: its code and its id
 	var total uint64
-	lists := map[uint64]uint64{} // sprs: the sizes FAISS will use (a repeated list replaces)
-	for i := uint64(0); r.err == nil && i < n; i++ {
-		size := r.u64()
+	lists := map[uint64]uint64{}  // sprs: the sizes FAISS will use (a repeated list replaces)
+	sizes := r.read(int64(n) * 8) // n ≤ what is left of the file / 8, checked above
+	for i := 0; r.err == nil && i < len(sizes); i += 8 {
+		size := binary.LittleEndian.Uint64(sizes[i:])
 		if kind == "sprs" {
 			list := size
-			if size = r.u64(); list >= nlist {
+			i += 8
+			if size = binary.LittleEndian.Uint64(sizes[i:]); list >= nlist {
 				return false, bad("inverted lists: list %d of %d", list, nlist)
 			}
-			i++
 			total -= lists[list]
 			lists[list] = size
 		}

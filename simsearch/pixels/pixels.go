@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/corpushunt/corpushunt/simsearch/index"
 )
@@ -49,8 +50,21 @@ func FromInfo(info index.EncoderInfo) (*Encoder, error) {
 	}
 	h, w, c := 32, 32, 3
 	if s, ok := info.Params["input"]; ok {
-		if _, err := fmt.Sscanf(s, "%dx%dx%d", &h, &w, &c); err != nil || h < 1 || w < 1 || (c != 1 && c != 3) || h*w > 1<<24 {
-			return nil, fmt.Errorf("pixels: input %q: want HxWxC with C 1 or 3", s)
+		// Exactly three whole numbers, as Info writes them (Sscanf would ignore trailing
+		// text), and at most 2^24 pixels, checked without overflowing h·w.
+		var err error
+		parts := strings.Split(s, "x")
+		if len(parts) == 3 {
+			h, err = strconv.Atoi(parts[0])
+			if err == nil {
+				w, err = strconv.Atoi(parts[1])
+			}
+			if err == nil {
+				c, err = strconv.Atoi(parts[2])
+			}
+		}
+		if len(parts) != 3 || err != nil || h < 1 || w < 1 || (c != 1 && c != 3) || h > 1<<24 || w > (1<<24)/h {
+			return nil, fmt.Errorf("pixels: input %q: want HxWxC with C 1 or 3 and at most 2^24 pixels", s)
 		}
 	}
 	return New(h, w, c, f)
