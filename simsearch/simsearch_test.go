@@ -161,3 +161,62 @@ func TestTextQueriesOfUnknownWordsAreRefused(t *testing.T) {
 		t.Errorf("hits %+v %v", hits, err)
 	}
 }
+
+// The labelling loop through the package: tag, more like these, export, sample and
+// prevalence, clusters, map.
+func TestLabellingLoop(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	writeShapes(t, data, 30) // disc: ids 30..59 (folders sorted: bar, disc), bar: 0..29
+	c, err := simsearch.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := simsearch.Build(ctx, c, filepath.Join(t.TempDir(), "ix"), simsearch.BuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if err := ix.Tag("round", true, 31, 35); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Tag("round", false, 2); err != nil {
+		t.Fatal(err)
+	}
+	top, unsure, err := ix.More(ctx, "round", 10, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range top {
+		if h.Item.Label != "disc" {
+			t.Errorf("more like the discs: %+v", h)
+		}
+	}
+	if len(unsure) != 5 {
+		t.Errorf("%d uncertain items", len(unsure))
+	}
+	m, err := ix.Export(ctx, "round", 10, filepath.Join(t.TempDir(), "export"))
+	if err != nil || m.Counts["round"] != 12 || m.Counts["not_round"] != 1 {
+		t.Fatalf("export %+v %v", m, err)
+	}
+	d, err := ix.Sample(ctx, "round", 20, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers := map[int]bool{}
+	for _, s := range d.Sample {
+		it, _ := ix.Item(int64(s.Item))
+		answers[s.Item] = it.Label == "disc"
+	}
+	r, err := simsearch.Prevalence(d, answers)
+	if err != nil || r.Lo > 0.5 || r.Hi < 0.5 {
+		t.Errorf("prevalence of discs (half the corpus): %+v %v", r, err)
+	}
+	cl, err := ix.Clusters(ctx, 2)
+	if err != nil || len(cl) != 2 {
+		t.Errorf("clusters %v %v", len(cl), err)
+	}
+	if _, err := ix.MapChart(ctx, "round"); err != nil {
+		t.Errorf("map: %v", err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/corpushunt/corpushunt/simsearch"
 	"github.com/corpushunt/corpushunt/simsearch/corpus"
 	"github.com/corpushunt/corpushunt/simsearch/display"
 	"github.com/corpushunt/corpushunt/simsearch/explore"
@@ -127,40 +128,13 @@ func cmdTags(ctx context.Context, args []string) error {
 	return tw.Flush()
 }
 
-// tagModel fits the model of a tag on an index, with random untagged items as presumed
-// negatives when the user gave few.
+// tagModel fits the model of a tag on an index (see simsearch.TagModel).
 func tagModel(ix *index.Index, l *tags.Log, tag string) (*learn.Model, map[int64]bool, error) {
-	labels := l.Labels(tag)
-	if len(labels) == 0 {
-		return nil, nil, fmt.Errorf("tag %q has no examples in this index: corpushunt tag --tag %q --items ID,...", tag, tag)
+	m, tagged, err := simsearch.TagModel(ix, l, tag)
+	if err != nil && len(l.Labels(tag)) == 0 {
+		return nil, nil, fmt.Errorf("%w: corpushunt tag --tag %q --items ID,...", err, tag)
 	}
-	x, y, ids, missing, err := learn.Examples(ix, labels)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(missing) > 0 {
-		note("note: %d tagged item(s) are not in this index (e.g. %s)", len(missing), missing[0])
-	}
-	tagged := map[int64]bool{}
-	negs := 0
-	for i, id := range ids {
-		tagged[id] = true
-		if !y[i] {
-			negs++
-		}
-	}
-	var w []float32
-	if negs > 0 && negs < learn.Background {
-		x, y, w, err = learn.WithBackground(ix, x, y, tagged, learn.Background, 0.5, 1)
-		if err != nil {
-			return nil, nil, err
-		}
-	}
-	m, err := learn.Fit(x, ix.Dim(), y, ix.Metric(), learn.Options{Weights: w})
-	if err != nil {
-		return nil, nil, fmt.Errorf("tag %q: %w", tag, err)
-	}
-	return m, tagged, nil
+	return m, tagged, err
 }
 
 func cmdMore(ctx context.Context, args []string) error {

@@ -1,0 +1,242 @@
+package simsearch
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"math/rand/v2"
+
+	"github.com/corpushunt/corpushunt/simsearch/corpus"
+	"github.com/corpushunt/corpushunt/simsearch/display"
+	"github.com/corpushunt/corpushunt/simsearch/explore"
+	"github.com/corpushunt/corpushunt/simsearch/export"
+	"github.com/corpushunt/corpushunt/simsearch/index"
+	"github.com/corpushunt/corpushunt/simsearch/learn"
+	"github.com/corpushunt/corpushunt/simsearch/prevalence"
+	"github.com/corpushunt/corpushunt/simsearch/tags"
+)
+
+// The labelling loop: tag items, rank the corpus for a tag ("more like these"), export
+// what was found, estimate how common it is, look at the corpus as clusters and a map.
+
+// Tag marks items (by row id) as X (positive) or not X under a tag; the marks are kept
+// beside the index in its tags log.
+func (ix *Index) Tag(tag string, positive bool, ids ...int64) error {
+	l, err := tags.Open(ix.Dir)
+	if err != nil {
+		return err
+	}
+	var marks []tags.Mark
+	for _, id := range ids {
+		it, err := ix.Item(id)
+		if err != nil {
+			return err
+		}
+		marks = append(marks, tags.Mark{Tag: tag, Ref: it.Ref, Positive: positive})
+	}
+	return l.Add(marks...)
+}
+
+// Tags lists the index's tags with their counts.
+func (ix *Index) Tags() ([]tags.Count, error) {
+	l, err := tags.Open(ix.Dir)
+	if err != nil {
+		return nil, err
+	}
+	return l.Tags(), nil
+}
+
+// TagModel fits a tag's model on an index from the examples in a tags log: a logistic
+// regression (with random untagged items as presumed negatives when the user gave few),
+// or the centroid of the positives when there are no negatives. It also returns the
+// tagged rows.
+func TagModel(ix *index.Index, l *tags.Log, tag string) (*learn.Model, map[int64]bool, error) {
+	labels := l.Labels(tag)
+	if len(labels) == 0 {
+		return nil, nil, fmt.Errorf("tag %q has no examples in this index", tag)
+	}
+	x, y, ids, missing, err := learn.Examples(ix, labels)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(missing) > 0 {
+		Warn(fmt.Errorf("%d item(s) tagged %q are not in this index (e.g. %s)", len(missing), tag, missing[0]))
+	}
+	tagged := map[int64]bool{}
+	negs := 0
+	for i, id := range ids {
+		tagged[id] = true
+		if !y[i] {
+			negs++
+		}
+	}
+	var w []float32
+	if negs > 0 && negs < learn.Background {
+		if x, y, w, err = learn.WithBackground(ix, x, y, tagged, learn.Background, 0.5, 1); err != nil {
+			return nil, nil, err
+		}
+	}
+	m, err := learn.Fit(x, ix.Dim(), y, ix.Metric(), learn.Options{Weights: w})
+	if err != nil {
+		return nil, nil, fmt.Errorf("tag %q: %w", tag, err)
+	}
+	return m, tagged, nil
+}
+
+// More ranks the corpus for a tag from its examples: the k best untagged items, and the
+// uncertain items the classifier is least sure of (to tag next). Scores are
+// probabilities (logistic) or similarities to the positives' centroid.
+func (ix *Index) More(ctx context.Context, tag string, k, uncertain int) (top, unsure []Hit, err error) {
+	l, err := tags.Open(ix.Dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, tagged, err := TagModel(ix.Index, l, tag)
+	if err != nil {
+		return nil, nil, err
+	}
+	scores, err := learn.ScoreAll(ctx, ix.Index, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	hits := func(s []learn.Scored) []Hit {
+		out := make([]Hit, len(s))
+		for i, x := range s {
+			it, _ := ix.Item(x.ID)
+			out[i] = Hit{Rank: i + 1, ID: x.ID, Distance: x.Score, Item: it}
+		}
+		return out
+	}
+	return hits(learn.Top(scores, k, tagged)), hits(learn.MostUncertain(m, scores, uncertain, tagged)), nil
+}
+
+// Export writes a tag's examples (positives under TAG/, negatives under not_TAG/) and
+// the top untagged items its classifier ranks highest to a new or empty folder: a
+// labelled folder tree that `corpushunt index --images` reads back with the tags as
+// labels.
+func (ix *Index) Export(ctx context.Context, tag string, top int, out string) (*export.Manifest, error) {
+	l, err := tags.Open(ix.Dir)
+	if err != nil {
+		return nil, err
+	}
+	byRef := map[string]int64{}
+	for i, it := range ix.Items() {
+		byRef[it.Ref] = int64(i)
+	}
+	var chosen []export.Choice
+	for ref, pos := range l.Labels(tag) {
+		if id, ok := byRef[ref]; ok {
+			label := tag
+			if !pos {
+				label = "not_" + tag
+			}
+			chosen = append(chosen, export.Choice{ID: id, Label: label, Score: 1})
+		}
+	}
+	if top > 0 {
+		more, _, err := ix.More(ctx, tag, top, 0)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range more {
+			chosen = append(chosen, export.Choice{ID: h.ID, Label: tag, Score: h.Distance})
+		}
+	}
+	return export.Write(ix.Index, ix.Dir, chosen, out, export.Options{How: fmt.Sprintf("tag %q: its examples and the %d items its classifier ranks highest", tag, top), Source: ix.Corpus})
+}
+
+// Sample draws a sample of n items stratified by a tag's classifier, for the user to
+// label yes/no; Prevalence then estimates how common the tag is.
+func (ix *Index) Sample(ctx context.Context, tag string, n int, seed uint64) (*prevalence.Design, error) {
+	l, err := tags.Open(ix.Dir)
+	if err != nil {
+		return nil, err
+	}
+	m, _, err := TagModel(ix.Index, l, tag)
+	if err != nil {
+		return nil, err
+	}
+	scores, err := learn.ScoreAll(ctx, ix.Index, m)
+	if err != nil {
+		return nil, err
+	}
+	return prevalence.Plan(scores, n, prevalence.Options{Seed: seed})
+}
+
+// Prevalence estimates how common a tag is from the user's answers (item row id → is X)
+// for a sample drawn by Sample: the share, its 95% interval, and the implied count.
+func Prevalence(d *prevalence.Design, answers map[int]bool) (prevalence.Result, error) {
+	return prevalence.Estimate(d, answers)
+}
+
+// Clusters partitions the index's items into k groups (FAISS k-means), largest first, each
+// with its most typical members.
+func (ix *Index) Clusters(ctx context.Context, k int) ([]explore.Cluster, error) {
+	return explore.Clusters(ctx, ix.Index, k, explore.ClusterOptions{})
+}
+
+// MapChart draws the corpus as a 2-D map (PCA), coloured by label, or by a tag's examples
+// and its classifier's verdict when tag is not "": hover a point to see the item (a
+// thumbnail for up to 1,000 images). Show it with display.ShowChart.
+func (ix *Index) MapChart(ctx context.Context, tag string) (display.Chart, error) {
+	xy, err := explore.Project2D(ctx, ix.Index, 5000)
+	if err != nil {
+		return nil, err
+	}
+	items := ix.Items()
+	group := make([]string, len(items))
+	for i, it := range items {
+		group[i] = it.Label
+	}
+	if tag != "" {
+		l, err := tags.Open(ix.Dir)
+		if err != nil {
+			return nil, err
+		}
+		m, _, err := TagModel(ix.Index, l, tag)
+		if err != nil {
+			return nil, err
+		}
+		scores, err := learn.ScoreAll(ctx, ix.Index, m)
+		if err != nil {
+			return nil, err
+		}
+		labels := l.Labels(tag)
+		for i, it := range items {
+			switch pos, ok := labels[it.Ref]; {
+			case ok && pos:
+				group[i] = "tagged " + tag
+			case ok:
+				group[i] = "tagged not " + tag
+			case m.Kind == "logistic" && scores[i] >= 0.5:
+				group[i] = "predicted " + tag
+			default:
+				group[i] = "other"
+			}
+		}
+	}
+	thumbs := map[int]bool{}
+	if ix.Corpus != nil && ix.Corpus.Kind() == corpus.Image {
+		for _, i := range rand.New(rand.NewPCG(1, 17)).Perm(len(items))[:min(1000, len(items))] {
+			thumbs[i] = true
+		}
+	}
+	pts := make([]display.MapPoint, len(items))
+	for i, it := range items {
+		tip := "<b>" + html.EscapeString(it.Label) + "</b> " + html.EscapeString(it.Ref) + fmt.Sprintf(" (id %d)", i)
+		if it.Text != "" {
+			tip += "<br>" + html.EscapeString(it.Text)
+		}
+		if thumbs[i] {
+			if rec, err := ix.Corpus.Resolve(it.Ref); err == nil && rec.Image != nil {
+				tip += `<br><img width="64" height="64" style="image-rendering:pixelated" src="` + display.PNGDataURI(display.Thumbnail(rec.Image, 48)) + `">`
+			}
+		}
+		pts[i] = display.MapPoint{X: xy[i][0], Y: xy[i][1], Group: group[i], Tip: tip}
+	}
+	title := "corpus map (PCA), coloured by label"
+	if tag != "" {
+		title = "corpus map (PCA), coloured by the tag " + tag
+	}
+	return display.MapChart(title, pts), nil
+}
