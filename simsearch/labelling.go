@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"html"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 
 	"github.com/corpushunt/corpushunt/simsearch/corpus"
 	"github.com/corpushunt/corpushunt/simsearch/display"
@@ -83,19 +85,29 @@ func TagModel(ix *index.Index, l *tags.Log, tag string) (*learn.Model, map[int64
 	return m, tagged, nil
 }
 
+// TagScores fits a tag's model from the tags log in dir (an index folder) and scores every
+// item of the index: the model, the scores by row id, and the tagged rows.
+func TagScores(ctx context.Context, ix *index.Index, dir, tag string) (*learn.Model, []float32, map[int64]bool, error) {
+	l, err := tags.Open(dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m, tagged, err := TagModel(ix, l, tag)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	scores, err := learn.ScoreAll(ctx, ix, m)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return m, scores, tagged, nil
+}
+
 // More ranks the corpus for a tag from its examples: the k best untagged items, and the
 // uncertain items the classifier is least sure of (to tag next). Scores are
 // probabilities (logistic) or similarities to the positives' centroid.
 func (ix *Index) More(ctx context.Context, tag string, k, uncertain int) (top, unsure []Hit, err error) {
-	l, err := tags.Open(ix.Dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	m, tagged, err := TagModel(ix.Index, l, tag)
-	if err != nil {
-		return nil, nil, err
-	}
-	scores, err := learn.ScoreAll(ctx, ix.Index, m)
+	m, scores, tagged, err := TagScores(ctx, ix.Index, ix.Dir, tag)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -148,15 +160,7 @@ func (ix *Index) Export(ctx context.Context, tag string, top int, out string) (*
 // Sample draws a sample of n items stratified by a tag's classifier, for the user to
 // label yes/no; Prevalence then estimates how common the tag is.
 func (ix *Index) Sample(ctx context.Context, tag string, n int, seed uint64) (*prevalence.Design, error) {
-	l, err := tags.Open(ix.Dir)
-	if err != nil {
-		return nil, err
-	}
-	m, _, err := TagModel(ix.Index, l, tag)
-	if err != nil {
-		return nil, err
-	}
-	scores, err := learn.ScoreAll(ctx, ix.Index, m)
+	_, scores, _, err := TagScores(ctx, ix.Index, ix.Dir, tag)
 	if err != nil {
 		return nil, err
 	}
@@ -175,29 +179,43 @@ func (ix *Index) Clusters(ctx context.Context, k int) ([]explore.Cluster, error)
 	return explore.Clusters(ctx, ix.Index, k, explore.ClusterOptions{})
 }
 
-// MapChart draws the corpus as a 2-D map (PCA), coloured by label, or by a tag's examples
-// and its classifier's verdict when tag is not "": hover a point to see the item (a
-// thumbnail for up to 1,000 images). Show it with display.ShowChart.
-func (ix *Index) MapChart(ctx context.Context, tag string) (display.Chart, error) {
+// MapOptions choose how MapChart colours the corpus.
+type MapOptions struct {
+	// Color: "label" (default), "tag:NAME" (the tag's examples and its classifier's
+	// verdict), or "clusters:N" (k-means clusters).
+	Color string
+	// Thumbs is how many points (a random sample) show a thumbnail in their tooltip, for
+	// image corpora; 0 means 1,000, a negative number none.
+	Thumbs int
+}
+
+// MapChart draws the corpus as a 2-D map (PCA) coloured as o says; hover a point to see
+// the item. Show it with display.ShowChart, or put it in a display.Page.
+func (ix *Index) MapChart(ctx context.Context, o MapOptions) (display.Chart, error) {
+	if o.Color == "" {
+		o.Color = "label"
+	}
+	if o.Thumbs == 0 {
+		o.Thumbs = 1000
+	}
 	xy, err := explore.Project2D(ctx, ix.Index, 5000)
 	if err != nil {
 		return nil, err
 	}
 	items := ix.Items()
 	group := make([]string, len(items))
-	for i, it := range items {
-		group[i] = it.Label
-	}
-	if tag != "" {
+	switch {
+	case o.Color == "label":
+		for i, it := range items {
+			group[i] = it.Label
+		}
+	case strings.HasPrefix(o.Color, "tag:"):
+		tag := strings.TrimPrefix(o.Color, "tag:")
+		m, scores, _, err := TagScores(ctx, ix.Index, ix.Dir, tag)
+		if err != nil {
+			return nil, err
+		}
 		l, err := tags.Open(ix.Dir)
-		if err != nil {
-			return nil, err
-		}
-		m, _, err := TagModel(ix.Index, l, tag)
-		if err != nil {
-			return nil, err
-		}
-		scores, err := learn.ScoreAll(ctx, ix.Index, m)
 		if err != nil {
 			return nil, err
 		}
@@ -214,10 +232,26 @@ func (ix *Index) MapChart(ctx context.Context, tag string) (display.Chart, error
 				group[i] = "other"
 			}
 		}
+	case strings.HasPrefix(o.Color, "clusters:"):
+		k, err := strconv.Atoi(strings.TrimPrefix(o.Color, "clusters:"))
+		if err != nil {
+			return nil, fmt.Errorf("map colour %q: clusters:N", o.Color)
+		}
+		cl, err := explore.Clusters(ctx, ix.Index, k, explore.ClusterOptions{Typical: 1})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cl {
+			for _, id := range c.Members {
+				group[id] = fmt.Sprintf("cluster %02d", c.ID)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("map colour %q: label, tag:NAME or clusters:N", o.Color)
 	}
 	thumbs := map[int]bool{}
-	if ix.Corpus != nil && ix.Corpus.Kind() == corpus.Image {
-		for _, i := range rand.New(rand.NewPCG(1, 17)).Perm(len(items))[:min(1000, len(items))] {
+	if ix.Corpus != nil && ix.Corpus.Kind() == corpus.Image && o.Thumbs > 0 {
+		for _, i := range rand.New(rand.NewPCG(1, 17)).Perm(len(items))[:min(o.Thumbs, len(items))] {
 			thumbs[i] = true
 		}
 	}
@@ -234,9 +268,5 @@ func (ix *Index) MapChart(ctx context.Context, tag string) (display.Chart, error
 		}
 		pts[i] = display.MapPoint{X: xy[i][0], Y: xy[i][1], Group: group[i], Tip: tip}
 	}
-	title := "corpus map (PCA), coloured by label"
-	if tag != "" {
-		title = "corpus map (PCA), coloured by the tag " + tag
-	}
-	return display.MapChart(title, pts), nil
+	return display.MapChart("corpus map (PCA), coloured by "+o.Color, pts), nil
 }

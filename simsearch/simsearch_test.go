@@ -216,7 +216,7 @@ func TestLabellingLoop(t *testing.T) {
 	if err != nil || len(cl) != 2 {
 		t.Errorf("clusters %v %v", len(cl), err)
 	}
-	if _, err := ix.MapChart(ctx, "round"); err != nil {
+	if _, err := ix.MapChart(ctx, simsearch.MapOptions{Color: "tag:round"}); err != nil {
 		t.Errorf("map: %v", err)
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"html"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,7 +12,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/corpushunt/corpushunt/simsearch"
-	"github.com/corpushunt/corpushunt/simsearch/corpus"
 	"github.com/corpushunt/corpushunt/simsearch/display"
 	"github.com/corpushunt/corpushunt/simsearch/explore"
 	"github.com/corpushunt/corpushunt/simsearch/export"
@@ -158,15 +155,11 @@ func cmdMore(ctx context.Context, args []string) error {
 		return err
 	}
 	defer ix.Close()
+	m, scores, tagged, err := simsearch.TagScores(ctx, ix, *dir, *tag)
+	if err != nil {
+		return err
+	}
 	l, err := tags.Open(*dir)
-	if err != nil {
-		return err
-	}
-	m, tagged, err := tagModel(ix, l, *tag)
-	if err != nil {
-		return err
-	}
-	scores, err := learn.ScoreAll(ctx, ix, m)
 	if err != nil {
 		return err
 	}
@@ -449,88 +442,23 @@ func cmdMap(ctx context.Context, args []string) error {
 		return err
 	}
 	defer ix.Close()
-	xy, err := explore.Project2D(ctx, ix, 5000)
+	src, _ := corpusOf(ix, *root)
+	s := &simsearch.Index{Index: ix, Dir: *dir, Corpus: src}
+	t := *thumbs
+	if t == 0 {
+		t = -1 // none
+	}
+	c, err := s.MapChart(ctx, simsearch.MapOptions{Color: *color, Thumbs: t})
 	if err != nil {
 		return err
 	}
-	items := ix.Items()
-	group := make([]string, len(items))
-	switch {
-	case *color == "label":
-		for i, it := range items {
-			group[i] = it.Label
-		}
-	case strings.HasPrefix(*color, "tag:"):
-		tag := strings.TrimPrefix(*color, "tag:")
-		l, err := tags.Open(*dir)
-		if err != nil {
-			return err
-		}
-		m, _, err := tagModel(ix, l, tag)
-		if err != nil {
-			return err
-		}
-		scores, err := learn.ScoreAll(ctx, ix, m)
-		if err != nil {
-			return err
-		}
-		labels := l.Labels(tag)
-		for i, it := range items {
-			switch pos, ok := labels[it.Ref]; {
-			case ok && pos:
-				group[i] = "tagged " + tag
-			case ok:
-				group[i] = "tagged not " + tag
-			case m.Kind == "logistic" && scores[i] >= 0.5:
-				group[i] = "predicted " + tag
-			default:
-				group[i] = "other"
-			}
-		}
-	case strings.HasPrefix(*color, "clusters:"):
-		k, err := strconv.Atoi(strings.TrimPrefix(*color, "clusters:"))
-		if err != nil {
-			return fmt.Errorf("--color %q: clusters:N", *color)
-		}
-		cl, err := explore.Clusters(ctx, ix, k, explore.ClusterOptions{Typical: 1})
-		if err != nil {
-			return err
-		}
-		for _, c := range cl {
-			for _, id := range c.Members {
-				group[id] = fmt.Sprintf("cluster %02d", c.ID)
-			}
-		}
-	default:
-		return fmt.Errorf("--color %q: label, tag:NAME or clusters:N", *color)
-	}
-	src, _ := corpusOf(ix, *root)
-	withThumb := map[int]bool{}
-	if src != nil && src.Kind() == corpus.Image {
-		for _, i := range rand.New(rand.NewPCG(1, 17)).Perm(len(items))[:min(*thumbs, len(items))] {
-			withThumb[i] = true
-		}
-	}
-	pts := make([]display.MapPoint, len(items))
-	for i, it := range items {
-		tip := "<b>" + html.EscapeString(it.Label) + "</b> " + html.EscapeString(it.Ref) + fmt.Sprintf(" (id %d)", i)
-		if it.Text != "" {
-			tip += "<br>" + html.EscapeString(truncate(it.Text, 120))
-		}
-		if withThumb[i] {
-			if rec, err := src.Resolve(it.Ref); err == nil && rec.Image != nil {
-				tip += `<br><img width="64" height="64" style="image-rendering:pixelated" src="` + display.PNGDataURI(display.Thumbnail(rec.Image, 48)) + `">`
-			}
-		}
-		pts[i] = display.MapPoint{X: xy[i][0], Y: xy[i][1], Group: group[i], Tip: tip}
-	}
-	p := &display.Page{Title: fmt.Sprintf("corpushunt map: %s (%d items, %s)", filepath.Base(*dir), len(items), ix.Encoder().Name)}
+	p := &display.Page{Title: fmt.Sprintf("corpushunt map: %s (%d items, %s)", filepath.Base(*dir), ix.Len(), ix.Encoder().Name)}
 	p.Paragraph("Principal component analysis of the vectors: nearby points are similar items. Hover a point to see it; scroll to zoom; click a legend entry to hide a group.")
-	p.Chart(display.MapChart("corpus map, coloured by "+*color, pts))
+	p.Chart(c)
 	if err := p.WriteFile(*out); err != nil {
 		return err
 	}
-	fmt.Printf("map of %d items written to %s\n", len(items), *out)
+	fmt.Printf("map of %d items written to %s\n", ix.Len(), *out)
 	return nil
 }
 
@@ -568,15 +496,7 @@ func cmdSample(ctx context.Context, args []string) error {
 		return err
 	}
 	defer ix.Close()
-	l, err := tags.Open(*dir)
-	if err != nil {
-		return err
-	}
-	m, _, err := tagModel(ix, l, *tag)
-	if err != nil {
-		return err
-	}
-	scores, err := learn.ScoreAll(ctx, ix, m)
+	_, scores, _, err := simsearch.TagScores(ctx, ix, *dir, *tag)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/corpushunt/corpushunt/simsearch"
 	"github.com/corpushunt/corpushunt/simsearch/learn"
 	"github.com/corpushunt/corpushunt/simsearch/tags"
 )
@@ -77,38 +78,15 @@ func (s *Server) more(w http.ResponseWriter, r *http.Request, h *handle) error {
 	if err != nil {
 		return err
 	}
-	labels := l.Labels(tag)
-	if len(labels) == 0 {
+	if len(l.Labels(tag)) == 0 {
 		return httpErr(http.StatusNotFound, "tag %q has no examples", tag)
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	ix := h.ix.Index
-	x, y, ids, _, err := learn.Examples(ix, labels)
-	if err != nil {
-		return err
-	}
-	tagged := map[int64]bool{}
-	negs := 0
-	for i, id := range ids {
-		tagged[id] = true
-		if !y[i] {
-			negs++
-		}
-	}
-	var wts []float32
-	if negs > 0 && negs < learn.Background {
-		if x, y, wts, err = learn.WithBackground(ix, x, y, tagged, learn.Background, 0.5, 1); err != nil {
-			return err
-		}
-	}
-	m, err := learn.Fit(x, ix.Dim(), y, ix.Metric(), learn.Options{Weights: wts})
+	m, scores, tagged, err := simsearch.TagScores(r.Context(), ix, h.dir, tag)
 	if err != nil {
 		return httpErr(http.StatusBadRequest, "tag %q: %v", tag, err)
-	}
-	scores, err := learn.ScoreAll(r.Context(), ix, m)
-	if err != nil {
-		return err
 	}
 	conv := func(ss []learn.Scored) []Result {
 		out := make([]Result, len(ss))
