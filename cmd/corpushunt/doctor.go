@@ -19,6 +19,7 @@ import (
 	"github.com/corpushunt/corpushunt/datasets/cifar10"
 	"github.com/corpushunt/corpushunt/datasets/yelp"
 	"github.com/corpushunt/corpushunt/simsearch/backend"
+	"github.com/corpushunt/corpushunt/simsearch/backend/blas"
 )
 
 func init() {
@@ -46,6 +47,7 @@ func cmdDoctor(_ context.Context, args []string) error {
 		{"GoNB kernel registered", checkKernel, "make setup", false},
 		{"Chromium", func() (string, error) { return runOut("chromium", "--version") }, "make setup (Debian chromium)", false},
 		{"GoMLX pure-Go backend (training, encoding)", checkGoBackend, "report a bug: the pure-Go backend should always work", false},
+		{"Matrix products on the pure-Go backend", checkBLAS, "make setup (Debian libopenblas0); CORPUSHUNT_BLAS=0 keeps the pure-Go kernel on purpose", true},
 		{"GoMLX XLA backend (optional, GPU)", checkXLA, "on a GPU machine: GOMLX_BACKEND=xla:/path/to/pjrt_c_api_cuda_plugin.so (JAX's jax_plugins/xla_cuda*/xla_cuda_plugin.so works)", true},
 		{"CIFAR-10 data", func() (string, error) { return checkCIFAR(*data) }, "corpushunt datasets download cifar10, or --data / $CORPUSHUNT_DATA", true},
 		{"Yelp data", func() (string, error) { return checkYelp(*data) }, "point --data or $CORPUSHUNT_DATA at a folder holding yelp/", true},
@@ -224,6 +226,15 @@ func checkGoBackend() (string, error) {
 		return "", fmt.Errorf("1²+2²+3² computed as %v", v)
 	}
 	return backend.Describe(be) + ", with corpushunt's training additions", nil
+}
+
+// checkBLAS names the matrix-product path of the pure-Go backend (OpenBLAS sgemm or pure
+// Go, and why); pure Go not chosen on purpose is a warning.
+func checkBLAS() (string, error) {
+	if a := blas.Engage(); blas.Engaged() || os.Getenv(blas.EnvDisable) == "0" {
+		return a, nil
+	}
+	return "", errors.New(blas.Active())
 }
 
 // xlaPluginGlobs are places where a PJRT CUDA plugin is commonly installed.

@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/backends/xla"
 
+	"github.com/corpushunt/corpushunt/simsearch/backend/blas"
 	"github.com/corpushunt/corpushunt/simsearch/backend/trainops"
 )
 
@@ -33,6 +34,7 @@ func New(config string) (b backends.Backend, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("pure-Go backend %q: %w", config, err)
 		}
+		blas.Engage() // float32 matrix products on OpenBLAS sgemm, when its guards pass
 		return &trainops.Extended{Backend: inner}, nil
 	case "xla", "stablehlo", "hlo":
 		// Never download plugins at run time.
