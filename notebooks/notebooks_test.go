@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -551,4 +552,82 @@ func TestYourTextNotebook(t *testing.T) {
 	}
 	checkOneLibrary(t, outs, 0)
 	checkBrowser(t, r.html, 0, 0)
+}
+
+func TestLabellingNotebook(t *testing.T) {
+	needCIFAR(t)
+	r := execute(t, "labelling.ipynb")
+	outs := r.htmlOutputs(t)
+	r.checkSetup(t, true)
+	stdout := r.stdout()
+	if !strings.Contains(stdout, "pixels index built: 3000 CIFAR-10 training images") {
+		t.Errorf("the notebook does not say it indexed 3,000 images:\n%s", stdout)
+	}
+	for _, g := range []struct {
+		images, want int
+		what         string
+	}{
+		{21, 1, "the search by the example (query + 20)"},
+		{30, 2, "the 30 best untagged images, before and after the rounds"},
+		{10, 1, "the 10 most uncertain images"},
+		{16, 1, "the export read back (2 labels × 8 images)"},
+		{8, 10, "the 10 clusters (8 typical images each)"},
+	} {
+		if n := countWith(outs, galleryWith(g.images)); n != g.want {
+			t.Errorf("want %d galleries of %d images: %s; found %d", g.want, g.images, g.what, n)
+		}
+	}
+
+	// "More like these": the ships among the top 100 rise over the rounds.
+	var found []int
+	for _, m := range regexp.MustCompile(`(?m)^round (\d+): (\d+) of the top 100 are ships`).FindAllStringSubmatch(stdout, -1) {
+		if m[1] != strconv.Itoa(len(found)) {
+			t.Errorf("round %s printed as round number %d", m[1], len(found))
+		}
+		n, _ := strconv.Atoi(m[2])
+		found = append(found, n)
+	}
+	if len(found) != 4 {
+		t.Errorf("want rounds 0 to 3 printed, got %v:\n%s", found, stdout)
+	} else if found[3] < found[0] || found[3] == 0 {
+		t.Errorf("ships among the top 100 per round %v: want them to rise overall", found)
+	}
+
+	// The export reads back as a folder of two labels, as many as were exported.
+	exp := regexp.MustCompile(`exported (\d+) ship and (\d+) not_ship images`).FindStringSubmatch(stdout)
+	back := regexp.MustCompile(`read back: (\d+) items in 2 labels`).FindStringSubmatch(stdout)
+	if exp == nil || back == nil {
+		t.Errorf("want the export's counts and its read-back with 2 labels:\n%s", stdout)
+	} else {
+		pos, _ := strconv.Atoi(exp[1])
+		neg, _ := strconv.Atoi(exp[2])
+		if n, _ := strconv.Atoi(back[1]); n != pos+neg || pos < 50 {
+			t.Errorf("exported %d + %d images (want ≥ 50 ships), read back %d", pos, neg, n)
+		}
+		for _, l := range []string{"ship", "not_ship"} {
+			if !regexp.MustCompile(`(?m)^  ` + l + ` +\d+ images$`).MatchString(stdout) {
+				t.Errorf("the read-back does not list the label %s:\n%s", l, stdout)
+			}
+		}
+	}
+
+	// Prevalence: an interval around the estimate that holds the true share.
+	p := regexp.MustCompile(`ships are ([\d.]+)% of the corpus \(95% interval ([\d.]+)%–([\d.]+)%\)`).FindStringSubmatch(stdout)
+	truth := regexp.MustCompile(`the true share: ([\d.]+)%`).FindStringSubmatch(stdout)
+	if p == nil || truth == nil {
+		t.Errorf("want the prevalence line and the true share:\n%s", stdout)
+	} else {
+		est, _ := strconv.ParseFloat(p[1], 64)
+		lo, _ := strconv.ParseFloat(p[2], 64)
+		hi, _ := strconv.ParseFloat(p[3], 64)
+		tr, _ := strconv.ParseFloat(truth[1], 64)
+		if !(lo <= est && est <= hi && lo <= tr && tr <= hi) {
+			t.Errorf("prevalence %.1f%% in [%.1f%%, %.1f%%], truth %.1f%%: want the estimate and the truth inside the interval", est, lo, hi, tr)
+		}
+	}
+	if n := countWith(outs, isChart); n != 1 {
+		t.Errorf("want the map, found %d chart outputs", n)
+	}
+	checkOneLibrary(t, outs, 1)
+	checkBrowser(t, r.html, 21+2*30+10+16+10*8, 1)
 }
