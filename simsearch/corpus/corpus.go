@@ -24,10 +24,12 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"maps"
 	"net/url"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -151,22 +153,12 @@ func (s Summary) String() string {
 	}
 	if len(s.Skipped) > 0 {
 		var parts []string
-		for _, r := range slices.Sorted(mapKeys(s.Skipped)) {
+		for _, r := range slices.Sorted(maps.Keys(s.Skipped)) {
 			parts = append(parts, fmt.Sprintf("%d %s", s.Skipped[r], r))
 		}
 		out += "; skipped " + strings.Join(parts, ", ")
 	}
 	return out
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // Sentinel errors, matchable with errors.Is.
@@ -212,6 +204,40 @@ const (
 	// source-specific way such as "folders" (the first-level subfolder of each file).
 	OptLabels = "labels"
 )
+
+// BoolOption reads a true/false option of spec (as strconv.ParseBool does), false when
+// unset or blank. Any other value is an error wrapping ErrSpec that names source, e.g.
+// `images: skip-bad="maybe": want true or false`.
+func BoolOption(spec Spec, source, name string) (bool, error) {
+	v := strings.TrimSpace(spec.Option(name, ""))
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%w: %s: %s=%q: want true or false", ErrSpec, source, name, v)
+	}
+	return b, nil
+}
+
+// LabelsMode reads spec's OptLabels option, trimmed and in lower case; LabelsAuto when
+// unset or blank. When allowed lists modes, any other is an error wrapping ErrSpec that
+// names source and them, e.g. `images: labels="x": want auto, none or folders`; the mode
+// is returned with that error too, for a source to word a refusal of its own.
+func LabelsMode(spec Spec, source string, allowed ...string) (string, error) {
+	mode := strings.ToLower(strings.TrimSpace(spec.Option(OptLabels, LabelsAuto)))
+	if mode == "" {
+		mode = LabelsAuto
+	}
+	if len(allowed) == 0 || slices.Contains(allowed, mode) {
+		return mode, nil
+	}
+	want := allowed[len(allowed)-1]
+	if len(allowed) > 1 {
+		want = strings.Join(allowed[:len(allowed)-1], ", ") + " or " + want
+	}
+	return mode, fmt.Errorf("%w: %s: %s=%q: want %s", ErrSpec, source, OptLabels, mode, want)
+}
 
 // Opener opens a corpus from a spec.
 type Opener func(spec Spec) (Corpus, error)

@@ -6,13 +6,9 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"io/fs"
 	"maps"
 	"os"
-	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -31,30 +27,19 @@ var extensions = map[string]bool{
 	".bmp": true, ".tif": true, ".tiff": true, ".webp": true,
 }
 
-// Reasons for skipping, as counted in the Summary.
+// Reasons for skipping, as counted in the Summary, besides corpus.SkipHidden,
+// corpus.SkipLinkedFolder and corpus.SkipBrokenLink.
 const (
-	skipHidden     = "hidden files"
 	skipNonImage   = "non-image files"
 	skipBad        = "bad images"
-	skipLinkedDir  = "linked folders"
-	skipBrokenLink = "broken links"
 	skipUnreadable = "unreadable folders"
-)
-
-// Label modes.
-const (
-	labelsAuto    = "auto"
-	labelsNone    = "none"
-	labelsFolders = "folders"
 )
 
 // Corpus is an opened "images" corpus. Open returns it as a corpus.Corpus; assert to
 // *Corpus for Shape.
 type Corpus struct {
 	spec    corpus.Spec
-	root    string
-	refs    []string // slash-separated paths relative to root, in walk order
-	folders bool     // labels are first-level subfolder names
+	files   corpus.Files // the image files, in walk order, and their labels
 	skipBad bool
 	walked  map[string]int // what the walk skipped, per reason
 
@@ -62,9 +47,6 @@ type Corpus struct {
 	items  int
 	labels map[string]int
 	bad    int
-
-	indexOnce sync.Once
-	index     map[string]struct{}
 
 	shapeOnce sync.Once
 	shape     [3]int
@@ -87,21 +69,13 @@ func open(spec corpus.Spec) (*Corpus, error) {
 	if root == "" {
 		return nil, fmt.Errorf("%w: images: no folder given", corpus.ErrSpec)
 	}
-	mode := strings.ToLower(strings.TrimSpace(spec.Option(corpus.OptLabels, labelsAuto)))
-	switch mode {
-	case "":
-		mode = labelsAuto
-	case labelsAuto, labelsNone, labelsFolders:
-	default:
-		return nil, fmt.Errorf("%w: images: %s=%q: want auto, none or folders", corpus.ErrSpec, corpus.OptLabels, mode)
+	mode, err := corpus.LabelsMode(spec, "images", corpus.LabelsAuto, corpus.LabelsNone, corpus.LabelsFolders)
+	if err != nil {
+		return nil, err
 	}
-	skip := false
-	if v := strings.TrimSpace(spec.Option(corpus.OptSkipBad, "")); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return nil, fmt.Errorf("%w: images: %s=%q: want true or false", corpus.ErrSpec, corpus.OptSkipBad, v)
-		}
-		skip = b
+	skip, err := corpus.BoolOption(spec, "images", corpus.OptSkipBad)
+	if err != nil {
+		return nil, err
 	}
 
 	st, err := os.Stat(root)
@@ -111,91 +85,22 @@ func open(spec corpus.Spec) (*Corpus, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("images: %s is not a folder", root)
 	}
-	// WalkDir does not descend into a root that is itself a symbolic link.
-	walkRoot := root
-	if lst, err := os.Lstat(root); err == nil && lst.Mode()&fs.ModeSymlink != 0 {
-		if walkRoot, err = filepath.EvalSymlinks(root); err != nil {
-			return nil, fmt.Errorf("images: corpus folder %s: %w", root, err)
-		}
-	}
-
-	c := &Corpus{spec: spec, root: root, skipBad: skip, walked: map[string]int{}}
-	err = filepath.WalkDir(walkRoot, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if path != walkRoot && skip {
-				c.walked[skipUnreadable]++
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			return fmt.Errorf("images: walking %s: %w", root, err)
-		}
-		if path == walkRoot {
-			return nil
-		}
-		name := d.Name()
-		if strings.HasPrefix(name, ".") {
-			c.walked[skipHidden]++
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			return nil
-		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			target, err := os.Stat(path)
-			switch {
-			case err != nil:
-				c.walked[skipBrokenLink]++
-				return nil
-			case target.IsDir():
-				c.walked[skipLinkedDir]++
-				return nil
-			case !target.Mode().IsRegular():
-				c.walked[skipNonImage]++
-				return nil
-			}
-		} else if !d.Type().IsRegular() {
-			c.walked[skipNonImage]++
-			return nil
-		}
-		if !extensions[strings.ToLower(filepath.Ext(name))] {
-			c.walked[skipNonImage]++
-			return nil
-		}
-		c.refs = append(c.refs, corpus.Rel(walkRoot, path))
-		return nil
+	w, err := corpus.WalkFiles(root, corpus.HasExt(extensions), corpus.WalkOptions{
+		Source: "images", SkipUnreadable: skip, Unreadable: skipUnreadable, Other: skipNonImage,
 	})
 	if err != nil {
 		return nil, err
 	}
-	if len(c.refs) == 0 {
+	c := &Corpus{spec: spec, files: corpus.Files{Root: root, Refs: w.Refs}, skipBad: skip, walked: w.Skipped}
+	if len(w.Refs) == 0 {
 		what := ""
 		if n := (corpus.Summary{Skipped: c.walked}).SkippedTotal(); n > 0 {
 			what = fmt.Sprintf(" (skipped %d other entries)", n)
 		}
 		return nil, fmt.Errorf("%w: no image files (.png .jpg .jpeg .gif .bmp .tif .tiff .webp) in %s%s", corpus.ErrEmpty, root, what)
 	}
-
-	switch mode {
-	case labelsFolders:
-		for _, ref := range c.refs {
-			if !strings.Contains(ref, "/") {
-				return nil, fmt.Errorf("%w: images: %s=folders but %s lies directly in %s, not in a subfolder", corpus.ErrSpec, corpus.OptLabels, filepath.Join(root, filepath.FromSlash(ref)), root)
-			}
-		}
-		c.folders = true
-	case labelsAuto:
-		c.folders = true
-		for _, ref := range c.refs {
-			if !strings.Contains(ref, "/") {
-				c.folders = false
-				break
-			}
-		}
+	if c.files.Labelled, err = corpus.FolderLabels("images", w.Refs, mode, root); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -207,11 +112,11 @@ func (c *Corpus) Spec() corpus.Spec { return c.spec }
 func (c *Corpus) Kind() corpus.Kind { return corpus.Image }
 
 // Len is the number of image files the walk found.
-func (c *Corpus) Len() int { return len(c.refs) }
+func (c *Corpus) Len() int { return len(c.files.Refs) }
 
 // Refs returns the references of the corpus's images, in order. The slice must not be
 // modified.
-func (c *Corpus) Refs() []string { return c.refs }
+func (c *Corpus) Refs() []string { return c.files.Refs }
 
 // Summary counts the items and labels yielded by the latest Batches so far, what the
 // walk skipped and the bad images skipped.
@@ -231,41 +136,22 @@ func (c *Corpus) Summary() corpus.Summary {
 	return s
 }
 
-// label is the label of the image at ref.
-func (c *Corpus) label(ref string) string {
-	if !c.folders {
-		return ""
-	}
-	dir, _, _ := strings.Cut(ref, "/")
-	return dir
-}
-
-func (c *Corpus) path(ref string) string {
-	return filepath.Join(c.root, filepath.FromSlash(ref))
-}
-
 // Resolve decodes the image a reference names. The reference must be one of the
 // corpus's images: references outside the root, to hidden or non-image files or to
 // files added since Open are refused with corpus.ErrNoRef.
 func (c *Corpus) Resolve(ref string) (corpus.Record, error) {
-	if _, err := corpus.Resolve(c.root, ref); err != nil {
-		return corpus.Record{}, err
-	}
-	clean := filepath.ToSlash(filepath.Clean(filepath.FromSlash(ref)))
-	c.indexOnce.Do(func() {
-		c.index = make(map[string]struct{}, len(c.refs))
-		for _, r := range c.refs {
-			c.index[r] = struct{}{}
-		}
-	})
-	if _, ok := c.index[clean]; !ok {
-		return corpus.Record{}, fmt.Errorf("%w: %q is not an image of %s", corpus.ErrNoRef, ref, c.root)
-	}
-	img, err := DecodeFile(c.path(clean))
+	clean, i, err := c.files.Find(ref)
 	if err != nil {
 		return corpus.Record{}, err
 	}
-	return corpus.Record{Item: corpus.Item{Ref: clean, Label: c.label(clean)}, Image: img}, nil
+	if i < 0 {
+		return corpus.Record{}, fmt.Errorf("%w: %q is not an image of %s", corpus.ErrNoRef, ref, c.files.Root)
+	}
+	img, err := DecodeFile(c.files.Path(clean))
+	if err != nil {
+		return corpus.Record{}, err
+	}
+	return corpus.Record{Item: corpus.Item{Ref: clean, Label: c.files.Label(clean)}, Image: img}, nil
 }
 
 // decoded is one file's outcome.
@@ -293,8 +179,8 @@ func (c *Corpus) Batches(ctx context.Context, n int, fn func(batch []corpus.Reco
 	chunks := make(chan []decoded) // unbuffered: at most one decoded batch waits for fn
 	go func() {
 		defer close(chunks)
-		for start := 0; start < len(c.refs); start += n {
-			out := c.decodeAll(ctx, c.refs[start:min(start+n, len(c.refs))])
+		for start := 0; start < len(c.files.Refs); start += n {
+			out := c.decodeAll(ctx, c.files.Refs[start:min(start+n, len(c.files.Refs))])
 			select {
 			case chunks <- out:
 			case <-ctx.Done():
@@ -327,10 +213,10 @@ func (c *Corpus) Batches(ctx context.Context, n int, fn func(batch []corpus.Reco
 	}
 
 	pending := make([]corpus.Record, 0, 2*n)
-	next := 0 // index in c.refs of the next outcome
+	next := 0 // index in c.files.Refs of the next outcome
 	for chunk := range chunks {
 		for _, d := range chunk {
-			ref := c.refs[next]
+			ref := c.files.Refs[next]
 			next++
 			if d.err != nil {
 				if ctx.Err() != nil {
@@ -344,7 +230,7 @@ func (c *Corpus) Batches(ctx context.Context, n int, fn func(batch []corpus.Reco
 				}
 				return d.err
 			}
-			pending = append(pending, corpus.Record{Item: corpus.Item{Ref: ref, Label: c.label(ref)}, Image: d.img})
+			pending = append(pending, corpus.Record{Item: corpus.Item{Ref: ref, Label: c.files.Label(ref)}, Image: d.img})
 		}
 		for len(pending) >= n {
 			if err := emit(pending[:n]); err != nil {
@@ -370,7 +256,7 @@ func (c *Corpus) decodeAll(ctx context.Context, refs []string) []decoded {
 			out[i].err = err
 			return
 		}
-		out[i].img, out[i].err = DecodeFile(c.path(refs[i]))
+		out[i].img, out[i].err = DecodeFile(c.files.Path(refs[i]))
 	})
 	return out
 }
@@ -409,11 +295,11 @@ const shapeProbe = 2000
 // when none is readable the shape is 0, 0, 3.
 func (c *Corpus) Shape() (h, w, ch int) {
 	c.shapeOnce.Do(func() {
-		refs := c.refs[:min(len(c.refs), shapeProbe)]
+		refs := c.files.Refs[:min(len(c.files.Refs), shapeProbe)]
 		cfgs := make([]image.Config, len(refs))
 		ok := make([]bool, len(refs))
 		parallel(len(refs), func(i int) {
-			cfg, err := decodeConfigFile(c.path(refs[i]))
+			cfg, err := decodeConfigFile(c.files.Path(refs[i]))
 			cfgs[i], ok[i] = cfg, err == nil
 		})
 		c.shape = mostCommon(cfgs, ok)

@@ -77,9 +77,9 @@ func (c *fileCorpus) newScanner(r *bufio.Reader, off, num int64, payload bool) s
 	case fmtCSV, fmtTSV:
 		return c.csv.scanner(c.path, r, off, num, payload)
 	case fmtJSONL:
-		return &jsonScanner{lr: lineReader{r: r, max: MaxJSONLine, off: off, num: num}, file: c.path, l: c.json, payload: payload}
+		return &jsonScanner{lr: lineReader{r: r, max: MaxJSONLine, off: off, num: num, file: c.path}, l: c.json, payload: payload}
 	}
-	return &lineScanner{lr: lineReader{r: r, max: MaxLine, off: off, num: num}, file: c.path, payload: payload}
+	return &lineScanner{lr: lineReader{r: r, max: MaxLine, off: off, num: num, file: c.path}, payload: payload}
 }
 
 // badReason is how bad records of the format are counted.
@@ -196,7 +196,7 @@ func (c *fileCorpus) Batches(ctx context.Context, n int, fn func(batch []corpus.
 		return fmt.Errorf("text: %w", err)
 	}
 	sc := c.newScanner(bufio.NewReaderSize(f, 64<<10), start, c.idx.num(0)-1, true)
-	batch := make([]corpus.Record, 0, min(n, total))
+	b := corpus.NewBatcher(ctx, n, total, fn)
 	run := 0 // the index run of item i
 	for i := 0; i < total; {
 		e, err := sc.next()
@@ -218,20 +218,12 @@ func (c *fileCorpus) Batches(ctx context.Context, n int, fn func(batch []corpus.
 		if want := int64(i) + c.idx.runs[run].delta; e.off != c.idx.off[i] || e.num != want {
 			return c.changed(fmt.Sprintf("item %d moved", i+1))
 		}
-		batch = append(batch, c.record(e))
-		i++
-		if len(batch) == n || i == total {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if err := fn(batch); err != nil {
-				return err
-			}
-			clear(batch)
-			batch = batch[:0]
+		if err := b.Add(c.record(e)); err != nil {
+			return err
 		}
+		i++
 	}
-	return nil
+	return b.Flush()
 }
 
 // Resolve reads the item a reference "NAME:N" names, seeking to it directly.
@@ -347,6 +339,7 @@ type lineReader struct {
 	num   int64 // lines read
 	start int64 // offset of the line last read
 	acc   []byte
+	file  string // the file, as bad lines name it
 }
 
 // next returns the next line without "\n" or "\r\n" (and without a byte order mark at
@@ -396,24 +389,39 @@ func (r *lineReader) next() ([]byte, error) {
 	}
 }
 
+// nextText is next for the scanners of lines of text: it also returns the line's entry
+// (its number and offset), and makes a line that is too long or not valid UTF-8 a bad
+// line (a *corpus.ItemError, after which reading can go on).
+func (r *lineReader) nextText() ([]byte, entry, error) {
+	line, err := r.next()
+	e := entry{num: r.num, off: r.start}
+	switch {
+	case err == errLineTooLong:
+		return nil, e, r.bad(fmt.Errorf("%w: over %d bytes", errLineTooLong, r.max))
+	case err != nil:
+		return nil, e, err
+	}
+	if i := invalidAt(line); i >= 0 {
+		return nil, e, r.bad(fmt.Errorf("%w at byte %d", errInvalidUTF8, i+1))
+	}
+	return line, e, nil
+}
+
+// bad is the *corpus.ItemError of the line read last.
+func (r *lineReader) bad(err error) error {
+	return &corpus.ItemError{File: r.file, Record: int(r.num), What: "line", Err: err}
+}
+
 // lineScanner reads a text file, an item per non-blank line.
 type lineScanner struct {
 	lr      lineReader
-	file    string
 	payload bool
 }
 
 func (s *lineScanner) next() (entry, error) {
-	line, err := s.lr.next()
-	e := entry{num: s.lr.num, off: s.lr.start}
-	switch {
-	case err == errLineTooLong:
-		return e, s.bad(fmt.Errorf("%w: over %d bytes", errLineTooLong, s.lr.max))
-	case err != nil:
+	line, e, err := s.lr.nextText()
+	if err != nil {
 		return e, err
-	}
-	if i := invalidAt(line); i >= 0 {
-		return e, s.bad(fmt.Errorf("%w at byte %d", errInvalidUTF8, i+1))
 	}
 	if len(bytes.TrimSpace(line)) == 0 {
 		e.kind = blankEntry
@@ -423,8 +431,4 @@ func (s *lineScanner) next() (entry, error) {
 		e.text = string(line)
 	}
 	return e, nil
-}
-
-func (s *lineScanner) bad(err error) error {
-	return &corpus.ItemError{File: s.file, Record: int(s.lr.num), What: "line", Err: err}
 }

@@ -30,22 +30,14 @@ func newJSONLayout(spec corpus.Spec, labels string) *jsonLayout {
 // jsonScanner reads a JSONL file, an item per line holding an object.
 type jsonScanner struct {
 	lr      lineReader
-	file    string
 	l       *jsonLayout
 	payload bool
 }
 
 func (s *jsonScanner) next() (entry, error) {
-	line, err := s.lr.next()
-	e := entry{num: s.lr.num, off: s.lr.start}
-	switch {
-	case err == errLineTooLong:
-		return e, s.bad(fmt.Errorf("%w: over %d bytes", errLineTooLong, s.lr.max))
-	case err != nil:
+	line, e, err := s.lr.nextText()
+	if err != nil {
 		return e, err
-	}
-	if i := invalidAt(line); i >= 0 {
-		return e, s.bad(fmt.Errorf("%w at byte %d", errInvalidUTF8, i+1))
 	}
 	line = bytes.TrimSpace(line)
 	if len(line) == 0 {
@@ -53,22 +45,22 @@ func (s *jsonScanner) next() (entry, error) {
 		return e, nil
 	}
 	if line[0] != '{' {
-		return e, s.bad(fmt.Errorf("want a JSON object, found %s", describeJSON(line)))
+		return e, s.lr.bad(fmt.Errorf("want a JSON object, found %s", describeJSON(line)))
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(line, &obj); err != nil {
-		return e, s.bad(fmt.Errorf("bad JSON: %w", err))
+		return e, s.lr.bad(fmt.Errorf("bad JSON: %w", err))
 	}
 	raw, ok := obj[s.l.text]
 	if !ok {
-		return e, s.bad(fmt.Errorf("no %q field", s.l.text))
+		return e, s.lr.bad(fmt.Errorf("no %q field", s.l.text))
 	}
 	if raw = bytes.TrimSpace(raw); len(raw) == 0 || raw[0] != '"' {
-		return e, s.bad(fmt.Errorf("field %q is %s, not a string", s.l.text, describeJSON(raw)))
+		return e, s.lr.bad(fmt.Errorf("field %q is %s, not a string", s.l.text, describeJSON(raw)))
 	}
 	var text string
 	if err := json.Unmarshal(raw, &text); err != nil {
-		return e, s.bad(fmt.Errorf("field %q: %w", s.l.text, err))
+		return e, s.lr.bad(fmt.Errorf("field %q: %w", s.l.text, err))
 	}
 	if strings.TrimSpace(text) == "" {
 		e.kind = emptyEntry
@@ -78,7 +70,7 @@ func (s *jsonScanner) next() (entry, error) {
 		if raw, ok := obj[s.l.label]; ok {
 			v, ok := scalar(raw)
 			if !ok {
-				return e, s.bad(fmt.Errorf("label field %q is %s, not a string or number", s.l.label, describeJSON(raw)))
+				return e, s.lr.bad(fmt.Errorf("label field %q is %s, not a string or number", s.l.label, describeJSON(raw)))
 			}
 			e.label = strings.TrimSpace(v)
 		}
@@ -98,10 +90,6 @@ func (s *jsonScanner) next() (entry, error) {
 		}
 	}
 	return e, nil
-}
-
-func (s *jsonScanner) bad(err error) error {
-	return &corpus.ItemError{File: s.file, Record: int(s.lr.num), What: "line", Err: err}
 }
 
 // scalar formats a JSON string, number or boolean; null, objects and arrays are not

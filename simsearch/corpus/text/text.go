@@ -3,10 +3,10 @@ package text
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -48,22 +48,20 @@ const (
 
 // Label modes.
 const (
-	labelsAuto    = "auto"
-	labelsNone    = "none"
-	labelsFolders = "folders"
+	labelsAuto    = corpus.LabelsAuto
+	labelsNone    = corpus.LabelsNone
+	labelsFolders = corpus.LabelsFolders
 )
 
-// Reasons for skipping, as counted in the Summary.
+// Reasons for skipping, as counted in the Summary, besides corpus.SkipHidden,
+// corpus.SkipLinkedFolder and corpus.SkipBrokenLink.
 const (
-	skipHidden     = "hidden files"
-	skipOther      = "other files"
-	skipEmptyFile  = "empty files"
-	skipBadFile    = "bad files"
-	skipBrokenLink = "broken links"
-	skipLinkedDir  = "linked folders"
-	skipBadLine    = "bad lines"
-	skipBadRow     = "bad rows"
-	skipEmptyText  = "empty texts"
+	skipOther     = "other files"
+	skipEmptyFile = "empty files"
+	skipBadFile   = "bad files"
+	skipBadLine   = "bad lines"
+	skipBadRow    = "bad rows"
+	skipEmptyText = "empty texts"
 )
 
 var (
@@ -78,17 +76,9 @@ func Open(spec corpus.Spec) (corpus.Corpus, error) {
 	if spec.Root == "" {
 		return nil, fmt.Errorf("%w: text: no file or folder given", corpus.ErrSpec)
 	}
-	skipBad := false
-	if v := strings.TrimSpace(spec.Option(corpus.OptSkipBad, "")); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return nil, fmt.Errorf("%w: text: %s=%q: want true or false", corpus.ErrSpec, corpus.OptSkipBad, v)
-		}
-		skipBad = b
-	}
-	labels := strings.ToLower(strings.TrimSpace(spec.Option(corpus.OptLabels, labelsAuto)))
-	if labels == "" {
-		labels = labelsAuto
+	skipBad, err := corpus.BoolOption(spec, "text", corpus.OptSkipBad)
+	if err != nil {
+		return nil, err
 	}
 	format := strings.ToLower(strings.TrimSpace(spec.Option(OptFormat, fmtAuto)))
 	if format == "" {
@@ -106,10 +96,9 @@ func Open(spec corpus.Spec) (corpus.Corpus, error) {
 		if err := checkOptions(spec, "a folder", OptFormat); err != nil {
 			return nil, err
 		}
-		switch labels {
-		case labelsAuto, labelsNone, labelsFolders:
-		default:
-			return nil, fmt.Errorf("%w: text: %s=%q: want auto, none or folders", corpus.ErrSpec, corpus.OptLabels, labels)
+		labels, err := corpus.LabelsMode(spec, "text", labelsAuto, labelsNone, labelsFolders)
+		if err != nil {
+			return nil, err
 		}
 		return openFolder(spec, labels, skipBad)
 	}
@@ -119,12 +108,12 @@ func Open(spec corpus.Spec) (corpus.Corpus, error) {
 	if format == fmtAuto {
 		format = formatOf(spec.Root)
 	}
-	switch labels {
-	case labelsAuto, labelsNone:
-	case labelsFolders:
+	labels, err := corpus.LabelsMode(spec, "text", labelsAuto, labelsNone)
+	if labels == labelsFolders {
 		return nil, fmt.Errorf("%w: text: %s=folders needs a folder; %s is a file", corpus.ErrSpec, corpus.OptLabels, spec.Root)
-	default:
-		return nil, fmt.Errorf("%w: text: %s=%q: want auto or none", corpus.ErrSpec, corpus.OptLabels, labels)
+	}
+	if err != nil {
+		return nil, err
 	}
 	c := &fileCorpus{
 		spec:    spec,
@@ -172,7 +161,7 @@ func formatOf(path string) string {
 // checkOptions refuses options the format does not use.
 func checkOptions(spec corpus.Spec, what string, allowed ...string) error {
 	allowed = append(allowed, corpus.OptSkipBad, corpus.OptLabels)
-	for _, k := range slices.Sorted(mapKeys(spec.Options)) {
+	for _, k := range slices.Sorted(maps.Keys(spec.Options)) {
 		if !slices.Contains(allowed, k) {
 			slices.Sort(allowed)
 			return fmt.Errorf("%w: text: option %q does not apply to %s (%s); options: %s",
@@ -180,16 +169,6 @@ func checkOptions(spec corpus.Spec, what string, allowed ...string) error {
 		}
 	}
 	return nil
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // invalidAt returns the index of the first byte of b that is not valid UTF-8, or -1.

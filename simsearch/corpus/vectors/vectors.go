@@ -102,12 +102,9 @@ func open(spec corpus.Spec) (*Corpus, error) {
 	default:
 		return nil, fmt.Errorf("%w: vectors: %s: unknown extension %q (want .npy, .fvecs, .csv, .tsv or .txt)", corpus.ErrSpec, path, ext)
 	}
-	if v := strings.TrimSpace(spec.Option(corpus.OptSkipBad, "")); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return nil, fmt.Errorf("%w: vectors: %s=%q: want true or false", corpus.ErrSpec, corpus.OptSkipBad, v)
-		}
-		c.skipBad = b
+	var err error
+	if c.skipBad, err = corpus.BoolOption(spec, "vectors", corpus.OptSkipBad); err != nil {
+		return nil, err
 	}
 	labelCol := strings.TrimSpace(spec.Option(OptLabelColumn, ""))
 	idCol := strings.TrimSpace(spec.Option(OptIDColumn, ""))
