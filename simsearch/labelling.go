@@ -119,7 +119,11 @@ func (ix *Index) More(ctx context.Context, tag string, k, uncertain int) (top, u
 		}
 		return out
 	}
-	return hits(learn.Top(scores, k, tagged)), hits(learn.MostUncertain(m, scores, uncertain, tagged)), nil
+	us, err := learn.MostUncertain(ctx, ix.Index, m, uncertain, tagged)
+	if err != nil {
+		return nil, nil, err
+	}
+	return hits(learn.Top(scores, k, tagged)), hits(us), nil
 }
 
 // Export writes a tag's examples (positives under TAG/, negatives under not_TAG/) and
@@ -211,7 +215,11 @@ func (ix *Index) MapChart(ctx context.Context, o MapOptions) (display.Chart, err
 		}
 	case strings.HasPrefix(o.Color, "tag:"):
 		tag := strings.TrimPrefix(o.Color, "tag:")
-		m, scores, _, err := TagScores(ctx, ix.Index, ix.Dir, tag)
+		m, _, _, err := TagScores(ctx, ix.Index, ix.Dir, tag)
+		if err != nil {
+			return nil, err
+		}
+		probs, hasProb, err := learn.Probabilities(ctx, ix.Index, m)
 		if err != nil {
 			return nil, err
 		}
@@ -226,7 +234,7 @@ func (ix *Index) MapChart(ctx context.Context, o MapOptions) (display.Chart, err
 				group[i] = "tagged " + tag
 			case ok:
 				group[i] = "tagged not " + tag
-			case m.Kind == "logistic" && scores[i] >= 0.5:
+			case hasProb && probs[i] >= 0.5:
 				group[i] = "predicted " + tag
 			default:
 				group[i] = "other"

@@ -25,14 +25,15 @@ func main() {
 	rounds := flag.Int("rounds", 5, "rounds of tagging")
 	per := flag.Int("per-round", 20, "items tagged per round")
 	top := flag.Int("top", 500, "how deep the ranking is scored")
+	kind := flag.String("model", "", "model from round 1: \"\" (logistic) or rocchio")
 	flag.Parse()
-	if err := run(*dir, *starts, *rounds, *per, *top); err != nil {
+	if err := run(*dir, *starts, *rounds, *per, *top, *kind); err != nil {
 		fmt.Fprintln(os.Stderr, "labelling:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string, starts, rounds, per, top int) error {
+func run(dir string, starts, rounds, per, top int, kind string) error {
 	ix, err := index.Open(dir)
 	if err != nil {
 		return err
@@ -53,8 +54,8 @@ func run(dir string, starts, rounds, per, top int) error {
 		labels = append(labels, l)
 	}
 	sort.Strings(labels)
-	fmt.Printf("index %s: %d items, %s, %s; %d starts per label, %d rounds of %d tags, found in the top %d\n",
-		dir, ix.Len(), ix.Encoder().Name, ix.Metric(), starts, rounds, per, top)
+	fmt.Printf("index %s: %d items, %s, %s; model %q; %d starts per label, %d rounds of %d tags, found in the top %d\n",
+		dir, ix.Len(), ix.Encoder().Name, ix.Metric(), kind, starts, rounds, per, top)
 	head := []string{"label", "in corpus", "query by example"}
 	for r := 1; r <= rounds; r++ {
 		head = append(head, fmt.Sprintf("round %d", r))
@@ -69,7 +70,7 @@ func run(dir string, starts, rounds, per, top int) error {
 		truth := func(id int64) bool { return items[id].Label == l }
 		n := min(starts, len(byLabel[l]))
 		for s := range n {
-			res, err := learn.Simulate(context.Background(), ix, truth, byLabel[l][s], rounds, per, top)
+			res, err := learn.SimulateWith(context.Background(), ix, truth, byLabel[l][s], rounds, per, top, kind)
 			if err != nil {
 				return err
 			}

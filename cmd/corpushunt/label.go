@@ -166,7 +166,9 @@ func cmdMore(ctx context.Context, args []string) error {
 	top := learn.Top(scores, *k, tagged)
 	var uncertain []learn.Scored
 	if *unc > 0 {
-		uncertain = learn.MostUncertain(m, scores, *unc, tagged)
+		if uncertain, err = learn.MostUncertain(ctx, ix, m, *unc, tagged); err != nil {
+			return err
+		}
 	}
 	if *asJSON {
 		return writeJSONOut(map[string]any{"model": m.Kind, "top": scoredItems(ix, top), "uncertain": scoredItems(ix, uncertain)})
@@ -379,7 +381,15 @@ func cmdExport(ctx context.Context, args []string) error {
 			}
 			n := *top
 			if *minScore >= 0 {
-				n = ix.Len()
+				// A threshold is on the probability of X, and ranks by it.
+				probs, ok, err := learn.Probabilities(ctx, ix, m)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return fmt.Errorf("--min-score: tag %q has no negative examples, so its model gives no probabilities; use --top", *tag)
+				}
+				scores, n = probs, ix.Len()
 			}
 			for _, s := range learn.Top(scores, n, tagged) {
 				if *minScore >= 0 && float64(s.Score) < *minScore {
@@ -590,9 +600,9 @@ func cmdPrevalence(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if m, _, err := tagModel(ix, l, *tag); err == nil && m.Kind == "logistic" {
-		if scores, err := learn.ScoreAll(ctx, ix, m); err == nil {
-			fmt.Printf("the classifier scores %d items at %.2f or more (a hard cut, without an interval)\n", prevalence.Above(scores, float32(*thr)), *thr)
+	if m, _, err := tagModel(ix, l, *tag); err == nil {
+		if probs, ok, err := learn.Probabilities(ctx, ix, m); err == nil && ok {
+			fmt.Printf("the classifier gives %d items a probability of %.2f or more (a hard cut, without an interval)\n", prevalence.Above(probs, float32(*thr)), *thr)
 		}
 	}
 	return nil

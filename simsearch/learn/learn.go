@@ -31,6 +31,8 @@ type Model struct {
 	Metric index.Metric
 	// Positives and Negatives count the examples it was fitted on.
 	Positives, Negatives int
+	// Parts are a hybrid model's members (scored and standardised by ScoreAll).
+	Parts []*Model
 }
 
 // Options tune Fit.
@@ -39,6 +41,11 @@ type Options struct {
 	Iters int     // at most this many optimisation steps; default 300
 	// Weights, if set, weighs each example (e.g. less for presumed negatives).
 	Weights []float32
+	// Kind forces a model: "logistic"; "rocchio" (the positives' mean minus a quarter of
+	// the negatives', by inner product); "hybrid" (both, standardised and summed by
+	// ScoreAll: the best at finding more of a class, BENCHMARKS.md). "" is hybrid when
+	// there are negatives; without negatives every kind is the positives' centroid.
+	Kind string
 }
 
 // Fit learns a model from examples: rows of x (n·d values) labelled y.
@@ -55,6 +62,44 @@ func Fit(x []float32, d int, y []bool, metric index.Metric, o Options) (*Model, 
 	}
 	if pos == 0 {
 		return nil, ErrNoPositive
+	}
+	if o.Kind == "" && pos < n {
+		o.Kind = "hybrid"
+	}
+	if o.Kind == "hybrid" && pos < n {
+		// Both views of the tags: the logistic model and Rocchio's query, each
+		// standardised over the corpus when scored (ScoreAll) and summed.
+		lo := o
+		lo.Kind = "logistic"
+		lm, err := Fit(x, d, y, metric, lo)
+		if err != nil {
+			return nil, err
+		}
+		ro := o
+		ro.Kind = "rocchio"
+		rm, err := Fit(x, d, y, metric, ro)
+		if err != nil {
+			return nil, err
+		}
+		return &Model{Kind: "hybrid", Parts: []*Model{lm, rm}, Metric: metric, Positives: pos, Negatives: n - pos}, nil
+	}
+	if o.Kind == "rocchio" && pos < n {
+		// Rocchio's relevance feedback: towards the positives' mean, away from the
+		// negatives' (weight 0.25), scored by inner product.
+		c := make([]float32, d)
+		for i := range n {
+			wgt := float32(1) / float32(pos)
+			if !y[i] {
+				wgt = -0.25 / float32(n-pos)
+			}
+			if o.Weights != nil && o.Weights[i] < 1 {
+				continue // presumed negatives are for the logistic model
+			}
+			for j, v := range x[i*d : (i+1)*d] {
+				c[j] += wgt * v
+			}
+		}
+		return &Model{Kind: "rocchio", W: c, Metric: index.IP, Positives: pos, Negatives: n - pos}, nil
 	}
 	if pos == n {
 		c := make([]float32, d)
@@ -228,8 +273,40 @@ type Scored struct {
 	Score float32
 }
 
-// ScoreAll scores every item of the index.
+// ScoreAll scores every item of the index. A hybrid model's score is the sum of its
+// members' scores, each standardised (z-score) over the corpus.
 func ScoreAll(ctx context.Context, ix *index.Index, m *Model) ([]float32, error) {
+	if m.Kind == "hybrid" {
+		var sum []float32
+		for _, p := range m.Parts {
+			sc, err := ScoreAll(ctx, ix, p)
+			if err != nil {
+				return nil, err
+			}
+			if p.Kind == "logistic" {
+				for i, v := range sc { // the logit, not the saturating probability
+					v = min(max(v, 1e-7), 1-1e-7)
+					sc[i] = float32(math.Log(float64(v) / float64(1-v)))
+				}
+			}
+			var mean, sq float64
+			for _, v := range sc {
+				mean += float64(v)
+			}
+			mean /= float64(len(sc))
+			for _, v := range sc {
+				sq += (float64(v) - mean) * (float64(v) - mean)
+			}
+			sd := math.Sqrt(sq/float64(len(sc))) + 1e-12
+			if sum == nil {
+				sum = make([]float32, len(sc))
+			}
+			for i, v := range sc {
+				sum[i] += float32((float64(v) - mean) / sd)
+			}
+		}
+		return sum, nil
+	}
 	if len(m.W) != ix.Dim() {
 		return nil, fmt.Errorf("learn: %w: model of dimension %d, index %d", index.ErrDimension, len(m.W), ix.Dim())
 	}
@@ -258,10 +335,20 @@ func Top(scores []float32, k int, skip map[int64]bool) []Scored {
 	return slices.Clip(all[:min(k, len(all))])
 }
 
-// MostUncertain returns the k items (not in skip) the model is least sure of.
-func MostUncertain(m *Model, scores []float32, k int, skip map[int64]bool) []Scored {
-	if m.Kind != "logistic" {
-		return nil
+// MostUncertain returns the k items (not in skip) the model is least sure of: those whose
+// probability under its logistic model (a hybrid's logistic member) is nearest 0.5. A
+// model with no logistic member returns nil.
+func MostUncertain(ctx context.Context, ix *index.Index, m *Model, k int, skip map[int64]bool) ([]Scored, error) {
+	lm := m
+	if m.Kind == "hybrid" {
+		lm = m.Parts[0]
+	}
+	if lm.Kind != "logistic" || k <= 0 {
+		return nil, nil
+	}
+	scores, err := ScoreAll(ctx, ix, lm)
+	if err != nil {
+		return nil, err
 	}
 	var all []Scored
 	for i, s := range scores {
@@ -269,8 +356,8 @@ func MostUncertain(m *Model, scores []float32, k int, skip map[int64]bool) []Sco
 			all = append(all, Scored{int64(i), s})
 		}
 	}
-	sort.SliceStable(all, func(a, b int) bool { return m.Uncertainty(all[a].Score) > m.Uncertainty(all[b].Score) })
-	return slices.Clip(all[:min(k, len(all))])
+	sort.SliceStable(all, func(a, b int) bool { return lm.Uncertainty(all[a].Score) > lm.Uncertainty(all[b].Score) })
+	return slices.Clip(all[:min(k, len(all))]), nil
 }
 
 // Examples gathers the vectors of the tagged items of an index: labels maps item
@@ -335,4 +422,18 @@ func WithBackground(ix *index.Index, x []float32, y []bool, tagged map[int64]boo
 		w = append(w, weight)
 	}
 	return x, y, w, nil
+}
+
+// Probabilities returns every item's probability of X under the model's logistic member
+// (the model itself, or a hybrid's), or false when the model has none (a centroid).
+func Probabilities(ctx context.Context, ix *index.Index, m *Model) ([]float32, bool, error) {
+	lm := m
+	if m.Kind == "hybrid" {
+		lm = m.Parts[0]
+	}
+	if lm.Kind != "logistic" {
+		return nil, false, nil
+	}
+	p, err := ScoreAll(ctx, ix, lm)
+	return p, err == nil, err
 }

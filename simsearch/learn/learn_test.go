@@ -39,7 +39,7 @@ func TestFitSeparatesAndFallsBackToCentroid(t *testing.T) {
 	for i, l := range lab {
 		y[i] = l == 1
 	}
-	m, err := Fit(v[:400*16], 16, y[:400], index.L2, Options{})
+	m, err := Fit(v[:400*16], 16, y[:400], index.L2, Options{Kind: "logistic"})
 	if err != nil || m.Kind != "logistic" {
 		t.Fatalf("fit: %+v %v", m, err)
 	}
@@ -72,6 +72,11 @@ func TestFitSeparatesAndFallsBackToCentroid(t *testing.T) {
 	}
 	if c.Score(v[0:16]) > 0 || c.Uncertainty(0.5) != 0 {
 		t.Error("centroid scores are negated squared distances and carry no uncertainty")
+	}
+	// The default with negatives is the hybrid: both members fitted.
+	h, err := Fit(v[:400*16], 16, y[:400], index.L2, Options{})
+	if err != nil || h.Kind != "hybrid" || len(h.Parts) != 2 || h.Parts[0].Kind != "logistic" || h.Parts[1].Kind != "rocchio" {
+		t.Errorf("default model %+v %v", h, err)
 	}
 }
 

@@ -26,6 +26,12 @@ type RoundResult struct {
 // fast "more like these" finds a class. Labels are used only as the simulated user's
 // answers.
 func Simulate(ctx context.Context, ix *index.Index, truth func(id int64) bool, start int64, rounds, perRound, topK int) ([]RoundResult, error) {
+	return SimulateWith(ctx, ix, truth, start, rounds, perRound, topK, "")
+}
+
+// SimulateWith is Simulate with a model kind from round 1 (see Options.Kind; "" is the
+// default, hybrid).
+func SimulateWith(ctx context.Context, ix *index.Index, truth func(id int64) bool, start int64, rounds, perRound, topK int, kind string) ([]RoundResult, error) {
 	if !truth(start) {
 		return nil, fmt.Errorf("simulate: the starting item %d is not X", start)
 	}
@@ -61,7 +67,7 @@ func Simulate(ctx context.Context, ix *index.Index, truth func(id int64) bool, s
 			if berr != nil {
 				return nil, berr
 			}
-			m, err = Fit(bx, ix.Dim(), by, ix.Metric(), Options{Weights: bw})
+			m, err = Fit(bx, ix.Dim(), by, ix.Metric(), Options{Weights: bw, Kind: kind})
 		}
 		if err != nil {
 			return nil, err

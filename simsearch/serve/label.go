@@ -96,11 +96,15 @@ func (s *Server) more(w http.ResponseWriter, r *http.Request, h *handle) error {
 		}
 		return out
 	}
+	unsure, err := learn.MostUncertain(r.Context(), ix, m, unc, tagged)
+	if err != nil {
+		return err
+	}
 	rounds := []float64{}
 	for _, rd := range l.Rounds(tag) {
 		rounds = append(rounds, rd.Precision())
 	}
 	return writeJSON(w, map[string]any{"model": m.Kind, "positives": m.Positives, "negatives": m.Negatives,
-		"results": conv(learn.Top(scores, k, tagged)), "uncertain": conv(learn.MostUncertain(m, scores, unc, tagged)),
+		"results": conv(learn.Top(scores, k, tagged)), "uncertain": conv(unsure),
 		"round_precision": rounds, "higher_is_closer": true})
 }
