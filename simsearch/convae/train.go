@@ -19,7 +19,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/losses"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
-	"github.com/corpushunt/corpushunt/simsearch/checkpoint"
+	"github.com/corpushunt/corpushunt/simsearch/trainloop"
 )
 
 // Images holds n images as HWC bytes (H×W×C each), the compact form training shuffles.
@@ -78,13 +78,7 @@ type Progress struct {
 
 // HistoryRow is one line of history.jsonl: per step, with the validation loss at epoch
 // ends.
-type HistoryRow struct {
-	Step      int64    `json:"step"`
-	Epoch     int      `json:"epoch"`
-	TrainLoss float64  `json:"train_loss"`
-	ValLoss   *float64 `json:"val_loss,omitempty"`
-	Time      string   `json:"time"`
-}
+type HistoryRow = trainloop.Row
 
 // Meta is model.json: everything needed to rebuild the encoder, plus how it was trained.
 type Meta struct {
@@ -213,10 +207,12 @@ func Train(ctx context.Context, be backends.Backend, dir string, cfg Config, tra
 	if err := mctx.SetRNGStateFromSeed(int64(o.Seed)); err != nil {
 		return nil, err
 	}
-	ckpt, damaged, err := checkpoint.Open(mctx, filepath.Join(dir, CheckpointDir), 3)
+	lastSeconds := 0.0
+	sess, err := trainloop.Open(mctx, dir, 3)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoints in %s: %w", dir, err)
 	}
+	meta.DamagedCheckpoints = append(meta.DamagedCheckpoints, sess.Damaged...)
 	// Checked(false): variables restored from a checkpoint (Resume) are reused, new ones created.
 	mctx = mctx.Checked(false)
 	trainer := train.NewTrainer(be, mctx, ModelFn(cfg), losses.MeanSquaredError,
@@ -229,91 +225,53 @@ func Train(ctx context.Context, be backends.Backend, dir string, cfg Config, tra
 	if err != nil {
 		return nil, err
 	}
-	meta.DamagedCheckpoints = append(meta.DamagedCheckpoints, damaged...)
-	// Rows past the checkpoint (a run killed after it) would repeat: keep the history up
-	// to the step training resumes from.
-	if err := checkpoint.TruncateHistory(filepath.Join(dir, HistoryFile), optimizers.GetGlobalStep(mctx)); err != nil {
-		return nil, fmt.Errorf("history: %w", err)
-	}
-	hist, err := os.OpenFile(filepath.Join(dir, HistoryFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	defer hist.Close()
-	henc := json.NewEncoder(hist)
-
 	stepsPerEpoch := trainSet.N / o.Batch
-	step := optimizers.GetGlobalStep(mctx)
-	startEpoch := int(step) / stepsPerEpoch
-	skip := int(step) % stepsPerEpoch
-	total := (o.Epochs*stepsPerEpoch - int(step)) * o.Batch
-	if total <= 0 {
+	if o.Epochs*stepsPerEpoch <= int(sess.Start) {
 		return meta, nil // already trained that far
 	}
-	done := 0
-	t0 := time.Now()
+	// The schedule is a function of (epoch, step): a resumed run takes the same batches.
+	permEpoch, perm := -1, []int(nil)
 	var batch []float32
-	save := func(interrupted bool) error {
-		if err := ckpt.Save(); err != nil {
-			return fmt.Errorf("save checkpoint: %w", err)
-		}
-		meta.Step = optimizers.GetGlobalStep(mctx)
-		meta.EpochsDone = float64(meta.Step) / float64(stepsPerEpoch)
-		meta.TrainSeconds += time.Since(t0).Seconds()
-		t0 = time.Now()
-		meta.Interrupted = interrupted
-		return writeMeta(dir, meta)
-	}
-	for epoch := startEpoch; epoch < o.Epochs; epoch++ {
-		perm := rand.New(rand.NewPCG(o.Seed, uint64(epoch))).Perm(trainSet.N)
-		epochStart, epochImages := time.Now(), 0
-		for s := 0; s < stepsPerEpoch; s++ {
-			if epoch == startEpoch && s < skip {
-				continue
-			}
-			if err := ctx.Err(); err != nil {
-				if serr := save(true); serr != nil {
-					return nil, errors.Join(err, serr)
-				}
-				return meta, err
+	plan := trainloop.Plan{Epochs: o.Epochs, StepsPerEpoch: stepsPerEpoch, Batch: o.Batch,
+		Step: func(epoch, s int) (float64, error) {
+			if epoch != permEpoch {
+				permEpoch, perm = epoch, rand.New(rand.NewPCG(o.Seed, uint64(epoch))).Perm(trainSet.N)
 			}
 			batch = trainSet.Float32(perm[s*o.Batch:(s+1)*o.Batch], batch)
 			x := tensors.FromFlatDataAndDimensions(batch, o.Batch, ih, iw, ic)
 			m, err := trainer.TrainStep(nil, []*tensors.Tensor{x}, []*tensors.Tensor{x})
 			if err != nil {
-				return nil, fmt.Errorf("train step: %w", err)
+				return 0, err
 			}
-			loss := scalar(m[0])
-			done += o.Batch
-			epochImages += o.Batch
-			step = optimizers.GetGlobalStep(mctx)
-			row := HistoryRow{Step: step, Epoch: epoch + 1, TrainLoss: loss, Time: time.Now().UTC().Format(time.RFC3339)}
-			if s == stepsPerEpoch-1 && valSet.N > 0 {
-				v, err := evalLoss(valExec, valSet, 256)
-				if err != nil {
-					return nil, err
-				}
-				row.ValLoss = &v
-				meta.LastValLoss = v
+			return scalar(m[0]), nil
+		},
+		Save: func(r trainloop.Result) error {
+			meta.Step, meta.EpochsDone, meta.Interrupted = r.Step, r.Epochs, r.Interrupted
+			meta.TrainSeconds += r.Seconds - lastSeconds
+			lastSeconds = r.Seconds
+			if r.LastValLoss > 0 {
+				meta.LastValLoss = r.LastValLoss
 			}
-			if o.Progress != nil {
-				p := Progress{Step: step, Epoch: epoch + 1, Done: done, Total: total, Loss: loss,
-					ImagesPerSec: float64(done) / time.Since(t0).Seconds()}
-				if row.ValLoss != nil {
-					p.ValLoss = *row.ValLoss
-				}
-				o.Progress(p)
+			if r.EpochExamplesPerSec > 0 {
+				meta.EpochImagesPerSec = r.EpochExamplesPerSec
 			}
-			if err := henc.Encode(row); err != nil {
-				return nil, err
-			}
-		}
-		meta.EpochImagesPerSec = float64(epochImages) / time.Since(epochStart).Seconds()
-		if err := save(false); err != nil {
-			return nil, err
+			return writeMeta(dir, meta)
+		},
+	}
+	if valSet.N > 0 {
+		plan.Validate = func() (float64, error) { return evalLoss(valExec, valSet, 256) }
+	}
+	if o.Progress != nil {
+		plan.OnStep = func(p trainloop.Progress) {
+			o.Progress(Progress{Step: p.Step, Epoch: p.Epoch, Done: p.Done, Total: p.Total, Loss: p.Loss,
+				ValLoss: p.ValLoss, ImagesPerSec: p.ExamplesPerSec})
 		}
 	}
-	return meta, nil
+	_, err = sess.Run(ctx, plan)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return nil, err
+	}
+	return meta, err
 }
 
 func scalar(t *tensors.Tensor) float64 {

@@ -19,7 +19,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
-	"github.com/corpushunt/corpushunt/simsearch/checkpoint"
+	"github.com/corpushunt/corpushunt/simsearch/trainloop"
 )
 
 // Sentences are token ids (no specials), at most MaxLen each.
@@ -278,16 +278,19 @@ func Train(ctx context.Context, be backends.Backend, dir string, c Config, vocab
 	if err := mctx.SetRNGStateFromSeed(int64(o.Seed)); err != nil {
 		return nil, err
 	}
-	ckpt, damaged, err := checkpoint.Open(mctx, filepath.Join(dir, CheckpointDir), 2)
+	sess, err := trainloop.Open(mctx, dir, 2)
 	if err != nil {
 		return nil, err
 	}
+	meta.DamagedCheckpoints = append(meta.DamagedCheckpoints, sess.Damaged...)
 	mctx = mctx.Checked(false)
 	model := func(ctx *gctx.Context, _ any, in []*Node) []*Node { return []*Node{objective(ctx, c, nodes(in)).total} }
 	lossFn := func(_, pred []*Node) *Node { return pred[0] }
 	trainer := train.NewTrainer(be, mctx, model, lossFn, optimizers.Adam().LearningRate(o.LR).Betas(0.5, 0.999).Done(), nil, nil)
 
-	// Batches grouped by length: sort by length, cut, shuffle the batch order per epoch.
+	// Batches grouped by length: sort by length, cut; each epoch visits them in an order
+	// drawn from (seed, epoch), and each step's noise from (seed, step), so a resumed run
+	// takes the same batches and noise.
 	order := make([]int, len(trainSet))
 	for i := range order {
 		order[i] = i
@@ -297,70 +300,43 @@ func Train(ctx context.Context, be backends.Backend, dir string, c Config, vocab
 	for s := 0; s+o.Batch <= len(order); s += o.Batch {
 		batches = append(batches, order[s:s+o.Batch])
 	}
-	meta.DamagedCheckpoints = append(meta.DamagedCheckpoints, damaged...)
-	// Rows past the checkpoint (a run killed after it) would repeat: keep the history up
-	// to the step training resumes from.
-	if err := checkpoint.TruncateHistory(filepath.Join(dir, HistoryFile), optimizers.GetGlobalStep(mctx)); err != nil {
-		return nil, fmt.Errorf("history: %w", err)
-	}
-	hist, err := os.OpenFile(filepath.Join(dir, HistoryFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	defer hist.Close()
-	henc := json.NewEncoder(hist)
-	r := rand.New(rand.NewPCG(o.Seed, 9))
-	// Resuming: replay the (deterministic) schedule up to the checkpoint's step.
-	skip := int(optimizers.GetGlobalStep(mctx))
-	total := -1 // Progress's total: unknown when the run ends on time
-	if !untilTime {
-		total = max(0, o.Epochs*len(batches)-skip) * o.Batch
-	}
-	done := 0
-	t0 := time.Now()
-	interrupted := false
-loop:
-	for epoch := 0; epoch < o.Epochs; epoch++ {
-		r.Shuffle(len(batches), func(i, j int) { batches[i], batches[j] = batches[j], batches[i] })
-		for _, idx := range batches {
-			if skip > 0 {
-				skip--
-				continue
+	epochOrder, perm := -1, []int(nil)
+	lastSeconds := 0.0
+	plan := trainloop.Plan{Epochs: o.Epochs, Minutes: o.Minutes, StepsPerEpoch: len(batches), Batch: o.Batch,
+		Step: func(epoch, i int) (float64, error) {
+			if epoch != epochOrder {
+				epochOrder, perm = epoch, rand.New(rand.NewPCG(o.Seed, 9+uint64(epoch))).Perm(len(batches))
 			}
-			if ctx.Err() != nil {
-				interrupted = true
-				break loop
-			}
-			if o.Minutes > 0 && time.Since(t0).Minutes() >= o.Minutes {
-				break loop
-			}
-			in := c.batchTensors(trainSet, idx, r, true)
+			r := rand.New(rand.NewPCG(o.Seed, uint64(epoch*len(batches)+i)<<1|1))
+			in := c.batchTensors(trainSet, batches[perm[i]], r, true)
 			m, err := trainer.TrainStep(nil, in, in[4:5])
 			if err != nil {
-				return nil, fmt.Errorf("textae train step: %w", err)
+				return 0, err
 			}
-			loss := float64(m[0].Value().(float32))
-			done += o.Batch
-			step := optimizers.GetGlobalStep(mctx)
-			if o.Progress != nil {
-				o.Progress(step, done, total, loss)
+			return float64(m[0].Value().(float32)), nil
+		},
+		Save: func(r trainloop.Result) error {
+			meta.Step, meta.Interrupted = r.Step, r.Interrupted
+			meta.TrainSeconds += r.Seconds - lastSeconds
+			lastSeconds = r.Seconds
+			if r.Seconds > 0 {
+				meta.SentsPerSec = float64(r.Done) / r.Seconds
 			}
-			if err := henc.Encode(map[string]any{"step": step, "epoch": epoch + 1, "train_loss": loss}); err != nil {
-				return nil, err
-			}
-		}
+			return writeMeta(dir, meta)
+		},
 	}
-	elapsed := time.Since(t0).Seconds()
-	meta.TrainSeconds += elapsed
-	meta.SentsPerSec = float64(done) / elapsed
-	meta.Step = optimizers.GetGlobalStep(mctx)
-	meta.Interrupted = interrupted
-	if err := ckpt.Save(); err != nil {
+	if o.Progress != nil {
+		plan.OnStep = func(p trainloop.Progress) { o.Progress(p.Step, p.Done, p.Total, p.Loss) }
+	}
+	_, err = sess.Run(ctx, plan)
+	interrupted := errors.Is(err, context.Canceled)
+	if err != nil && !interrupted {
 		return nil, err
 	}
 	if len(val) > 0 {
-		if meta.ValNLL, meta.ValTokenAcc, err = Evaluate(be, mctx.Reuse(), c, val, 256); err != nil {
-			return nil, err
+		var verr error
+		if meta.ValNLL, meta.ValTokenAcc, verr = Evaluate(be, mctx.Reuse(), c, val, 256); verr != nil {
+			return nil, verr
 		}
 	}
 	if err := writeMeta(dir, meta); err != nil {
