@@ -2,7 +2,8 @@
 # kernel-setup/install.sh: install everything corpushunt needs on Debian 12, idempotently.
 #
 #   Debian packages  FAISS (libfaiss-dev + BLAS/LAPACK), headless Jupyter, Chromium,
-#                    python3-faiss (cross-checks index files with FAISS's own binding)
+#                    python3-faiss (cross-checks index files with FAISS's own binding),
+#                    the classic Notebook server (notebooks/frontend_test.go drives it)
 #   libfaiss_c       FAISS's C API, compiled from Debian's own faiss source package
 #                    against Debian's static libfaiss.a (Debian does not ship it built)
 #   Go tools         GoNB (a go.mod tool), goimports, gopls
@@ -41,7 +42,8 @@ command -v go >/dev/null 2>&1 || fail "go is not on PATH: install Go 1.26 (https
 
 # --- 1. Debian packages ------------------------------------------------------------------
 packages=(libfaiss-dev libopenblas-dev liblapack-dev g++ dpkg-dev
-          jupyter-nbconvert jupyter-client python3-nbclient python3-faiss chromium)
+          jupyter-nbconvert jupyter-client python3-nbclient python3-faiss chromium
+          jupyter-notebook)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
