@@ -232,7 +232,7 @@ func checkGoBackend() (string, error) {
 // Go, and why); pure Go not chosen on purpose is a warning.
 func checkBLAS() (string, error) {
 	if a := blas.Engage(); blas.Engaged() || os.Getenv(blas.EnvDisable) == "0" {
-		return a, nil
+		return a + "; slices: " + blas.SliceActive() + "; element-wise: " + blas.ElementwiseActive(), nil
 	}
 	return "", errors.New(blas.Active())
 }

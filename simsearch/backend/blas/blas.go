@@ -87,6 +87,8 @@ func Engage() string {
 		}
 		active = fmt.Sprintf("OpenBLAS sgemm (%d threads)", threads)
 	})
+	sliceOnce.Do(engageSlice)
+	ewOnce.Do(engageElementwise)
 	return Active()
 }
 
@@ -186,7 +188,11 @@ func engage() (reason string, quiet bool) {
 
 // checkVersion: the build's module list (when the binary has one) and the source file of
 // fn, the table's DotGeneral entry, must both say GoMLX v0.26.0.
-func checkVersion(fn executor) error {
+func checkVersion(fn executor) error { return checkExecutor(fn, stockExecutor, "DotGeneral") }
+
+// checkExecutor: the build's module list (when the binary has one) must say GoMLX v0.26.0,
+// and fn, the table's entry for op, must be the function want from GoMLX v0.26.0's source.
+func checkExecutor(fn executor, want, op string) error {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
 			if d.Path != GoMLXModule {
@@ -205,19 +211,19 @@ func checkVersion(fn executor) error {
 		}
 	}
 	if fn == nil {
-		return errors.New("simplego has no DotGeneral executor")
+		return fmt.Errorf("simplego has no %s executor", op)
 	}
 	f := runtime.FuncForPC(reflect.ValueOf(fn).Pointer())
-	if f == nil || f.Name() != stockExecutor {
+	if f == nil || f.Name() != want {
 		name := "?"
 		if f != nil {
 			name = f.Name()
 		}
-		return fmt.Errorf("simplego's DotGeneral executor is %s, not %s", name, stockExecutor)
+		return fmt.Errorf("simplego's %s executor is %s, not %s", op, name, want)
 	}
 	file, _ := f.FileLine(f.Entry())
 	if !strings.Contains(filepathToSlash(file), GoMLXModule+"@"+GoMLXVersion+"/backends/simplego/") {
-		return fmt.Errorf("simplego's DotGeneral comes from %s, not GoMLX %s", file, GoMLXVersion)
+		return fmt.Errorf("simplego's %s comes from %s, not GoMLX %s", op, file, GoMLXVersion)
 	}
 	return nil
 }

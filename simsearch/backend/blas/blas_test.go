@@ -265,7 +265,7 @@ func TestFallbackWarning(t *testing.T) {
 		return
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFallbackWarning$", "-test.v")
-	cmd.Env = append(os.Environ(), "BLAS_TEST_CHILD=2", EnvLib+"=/nonexistent/libopenblas.so.0")
+	cmd.Env = append(childEnv(), "BLAS_TEST_CHILD=2", EnvLib+"=/nonexistent/libopenblas.so.0")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
