@@ -20,7 +20,7 @@ const EnvScreenshot = "CORPUSHUNT_SCREENSHOT"
 
 // TestBrowserPage drives the embedded page in a real (headless) Chromium, as a person
 // would: upload an image, drag the "how many" slider, click a result, switch to the text
-// index and type a query. It is skipped where Chromium is not installed (`make setup`
+// index and type a query; tag results ✓ and ✗ and ask for more like them. It is skipped where Chromium is not installed (`make setup`
 // installs Debian's).
 func TestBrowserPage(t *testing.T) {
 	chrome, err := exec.LookPath("chromium")
@@ -28,7 +28,8 @@ func TestBrowserPage(t *testing.T) {
 		t.Skip("skipping the browser test: no Chromium on PATH (`make setup` installs Debian's chromium)")
 	}
 	imgDir, txtDir := fixture(t)
-	_, ts := newServer(t, Config{Indexes: []IndexSpec{{Name: "img", Dir: imgDir}, {Name: "tickets", Dir: txtDir}}})
+	const token = "s3cret-token"
+	_, ts := newServer(t, Config{Token: token, Indexes: []IndexSpec{{Name: "img", Dir: imgDir}, {Name: "tickets", Dir: txtDir}}})
 	query := filepath.Join(t.TempDir(), "query.png")
 	if err := os.WriteFile(query, pngBytes(t, 64, 48, 190), 0o644); err != nil { // a light image
 		t.Fatal(err)
@@ -190,6 +191,43 @@ func TestBrowserPage(t *testing.T) {
 	}
 	if v := eval("preview of the clicked item", `document.getElementById("preview").src`); !strings.HasSuffix(v, "/items/"+id+"/payload") {
 		t.Errorf("the preview shows %s, not item %s", v, id)
+	}
+
+	// (d) Tag results: type a tag and the token, mark three ✓ and two ✗; the counts show,
+	// the server has them, and "more like these" ranks the rest, the tagged left out.
+	if v := eval("token box", `String(!document.getElementById("token").hidden)`); v != "true" {
+		t.Errorf("no token box on a server that needs a token")
+	}
+	step("type a tag and the token", chromedp.SendKeys(chromedp.ID("tag"), "bright"), chromedp.SendKeys(chromedp.ID("token"), token))
+	var tagged []string
+	for i, positive := range []bool{true, true, true, false, false} {
+		fig := fmt.Sprintf("#results figure:nth-child(%d)", i+1)
+		btn, cls := ".yes", "pos"
+		if !positive {
+			btn, cls = ".no", "neg"
+		}
+		tagged = append(tagged, eval("tagged id", fmt.Sprintf(`document.querySelector(%q).dataset.id`, fig)))
+		step("mark "+fig, chromedp.Click(chromedp.CSS(fig+" "+btn)))
+		waitFor(fig+" marked "+cls, fmt.Sprintf(`document.querySelector(%q).classList.contains(%q)`, fig, cls))
+	}
+	waitFor("the tag's counts", `document.getElementById("tagcount").textContent === "3 ✓ 2 ✗"`)
+	if v := eval("no query by a mark", `document.getElementById("status").textContent`); strings.Contains(v, "results") {
+		t.Errorf("marking ran a query: status %q", v)
+	}
+	a := do(t, "GET", ts.URL+"/api/v1/tags", "", nil, "")
+	if got := fmt.Sprint(a.body["tags"]); a.code != 200 || got != "[map[Negative:2 Positive:3 Tag:bright]]" {
+		t.Errorf("GET /api/v1/tags: %d %s", a.code, a.raw)
+	}
+	step("more like these", chromedp.Click(chromedp.ID("more")))
+	waitFor("more like the tagged", `/^25 results .* like “bright” · model /.test(document.getElementById("status").textContent) &&
+		document.querySelectorAll("#results.gallery figure:not(.unsure)").length === 25 &&
+		document.querySelectorAll("#results.gallery h3.unsure").length === 1 &&
+		document.querySelectorAll("#results.gallery figure.unsure").length > 0`)
+	shown := eval("ids shown", `[...document.querySelectorAll("#results figure")].map((f) => f.dataset.id).join(",")`)
+	for _, id := range tagged {
+		if strings.Contains(","+shown+",", ","+id+",") {
+			t.Errorf("more like these shows tagged item %s: %s", id, shown)
+		}
 	}
 
 	// (b) Switch to the text index, type a query: ranked sentences with its words marked.
