@@ -49,11 +49,8 @@ var (
 	mu         sync.Mutex // guards active, stock
 	active     = "pure Go (override not engaged)"
 	stock      executor
-	installed  atomic.Bool
-	enabled    atomic.Bool
+	sgemm      state
 	threads    int
-
-	calls, handedBack atomic.Int64
 
 	// corruptForTest makes every sgemm result wrong (tests of the self-test).
 	corruptForTest bool
@@ -97,31 +94,23 @@ func Engage() string {
 func Active() string {
 	mu.Lock()
 	defer mu.Unlock()
-	if installed.Load() && !enabled.Load() {
-		return "pure Go (switched off by blas.Enable(false))"
-	}
-	return active
+	return sgemm.describe(active, "pure Go (switched off by blas.Enable(false))")
 }
 
 // Engaged reports whether the override is installed and switched on.
-func Engaged() bool { return installed.Load() && enabled.Load() }
+func Engaged() bool { return sgemm.engaged() }
 
 // Enable switches an engaged override on or off for the whole process (graphs already
 // compiled follow the switch at their next execution) and returns the previous setting.
 // Without an engaged override it does nothing and returns false.
-func Enable(on bool) (was bool) {
-	if !installed.Load() {
-		return false
-	}
-	return enabled.Swap(on)
-}
+func Enable(on bool) (was bool) { return sgemm.enable(on) }
 
 // Calls is the number of DotGenerals computed by sgemm so far.
-func Calls() int64 { return calls.Load() }
+func Calls() int64 { return sgemm.calls.Load() }
 
 // HandedBack is the number of DotGenerals the override passed to the stock kernel because
 // sgemm does not cover them (dtype, layout), while switched on.
-func HandedBack() int64 { return handedBack.Load() }
+func HandedBack() int64 { return sgemm.handedBack.Load() }
 
 // Threads is OpenBLAS's thread count (0 before engagement).
 func Threads() int {
@@ -136,7 +125,7 @@ func Threads() int {
 func SetThreads(n int) (was int) {
 	mu.Lock()
 	defer mu.Unlock()
-	if !installed.Load() || n < 1 {
+	if !sgemm.installed.Load() || n < 1 {
 		return 0
 	}
 	was, threads = threads, n
@@ -175,12 +164,12 @@ func engage() (reason string, quiet bool) {
 	stock = nodeExecutors[backends.OpTypeDotGeneral]
 	nodeExecutors[backends.OpTypeDotGeneral] = execDotGeneral
 	mu.Unlock()
-	installed.Store(true)
-	enabled.Store(true)
+	sgemm.installed.Store(true)
+	sgemm.enabled.Store(true)
 	if err := selfTest(); err != nil {
 		nodeExecutors[backends.OpTypeDotGeneral] = stock
-		enabled.Store(false)
-		installed.Store(false)
+		sgemm.enabled.Store(false)
+		sgemm.installed.Store(false)
 		return "self-test failed: " + err.Error(), false
 	}
 	return "", false
@@ -311,7 +300,7 @@ func readParams(node *simplego.Node) (p dotParams, ok bool) {
 // execDotGeneral is the override: sgemm for the float32 layouts it covers, the stock
 // kernel for everything else.
 func execDotGeneral(backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, inputsOwned []bool) (*simplego.Buffer, error) {
-	if !enabled.Load() {
+	if !sgemm.enabled.Load() {
 		return stock(backend, node, inputs, inputsOwned)
 	}
 	if _, skip := bypass.Load(backend); skip {
@@ -322,10 +311,10 @@ func execDotGeneral(backend *simplego.Backend, node *simplego.Node, inputs []*si
 		return nil, err
 	}
 	if !ok {
-		handedBack.Add(1)
+		sgemm.handedBack.Add(1)
 		return stock(backend, node, inputs, inputsOwned)
 	}
-	calls.Add(1)
+	sgemm.calls.Add(1)
 	return out, nil
 }
 
@@ -385,12 +374,12 @@ func selfTest() (err error) {
 	}()
 	cases := selfTestCases()
 	for _, c := range cases {
-		before := calls.Load()
+		before := sgemm.calls.Load()
 		got, err := runCase(c, false)
 		if err != nil {
 			return err
 		}
-		if calls.Load() == before {
+		if sgemm.calls.Load() == before {
 			return fmt.Errorf("%s: the override was not called (executor table not replaced)", c.name)
 		}
 		want, err := runCase(c, true)
@@ -418,4 +407,30 @@ func relErr(got, want []float32) float64 {
 		return diff
 	}
 	return diff / scale
+}
+
+// state is one override's switches and counters.
+type state struct {
+	installed, enabled atomic.Bool
+	calls, handedBack  atomic.Int64 // ops served; ops passed to the stock kernel while on
+}
+
+// describe is what the override says of itself: desc, or off when installed but
+// switched off.
+func (s *state) describe(desc, off string) string {
+	if s.installed.Load() && !s.enabled.Load() {
+		return off
+	}
+	return desc
+}
+
+func (s *state) engaged() bool { return s.installed.Load() && s.enabled.Load() }
+
+// enable switches an installed override and returns the previous setting (false, doing
+// nothing, when it is not installed).
+func (s *state) enable(on bool) bool {
+	if !s.installed.Load() {
+		return false
+	}
+	return s.enabled.Swap(on)
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"reflect"
 	"sync"
-	"sync/atomic"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/simplego"
@@ -55,13 +54,10 @@ type ewOp struct {
 }
 
 var (
-	ewOnce      sync.Once
-	ewMu        sync.Mutex // guards ewActive
-	ewActive    = "stock (override not engaged)"
-	ewInstalled atomic.Bool
-	ewEnabled   atomic.Bool
-
-	ewCalls, ewHandedBack atomic.Int64
+	ewOnce   sync.Once
+	ewMu     sync.Mutex // guards ewActive
+	ewActive = "stock (override not engaged)"
+	fastEW   state
 
 	// corruptElementwiseForTest makes every fast result wrong (tests of the self-test).
 	corruptElementwiseForTest bool
@@ -88,31 +84,23 @@ func init() {
 func ElementwiseActive() string {
 	ewMu.Lock()
 	defer ewMu.Unlock()
-	if ewInstalled.Load() && !ewEnabled.Load() {
-		return "stock (switched off by blas.EnableElementwise(false))"
-	}
-	return ewActive
+	return fastEW.describe(ewActive, "stock (switched off by blas.EnableElementwise(false))")
 }
 
 // ElementwiseEngaged reports whether the elementwise override is installed and switched on.
-func ElementwiseEngaged() bool { return ewInstalled.Load() && ewEnabled.Load() }
+func ElementwiseEngaged() bool { return fastEW.engaged() }
 
 // EnableElementwise switches an engaged elementwise override on or off for the whole
 // process and returns the previous setting. Without an engaged override it does nothing
 // and returns false.
-func EnableElementwise(on bool) (was bool) {
-	if !ewInstalled.Load() {
-		return false
-	}
-	return ewEnabled.Swap(on)
-}
+func EnableElementwise(on bool) (was bool) { return fastEW.enable(on) }
 
 // ElementwiseCalls is the number of Add/Sub/Mul/Sign ops computed by the override so far.
-func ElementwiseCalls() int64 { return ewCalls.Load() }
+func ElementwiseCalls() int64 { return fastEW.calls.Load() }
 
 // ElementwiseHandedBack is the number of Add/Sub/Mul/Sign ops passed to the stock kernels
 // (same shapes, a scalar operand, another dtype), while switched on.
-func ElementwiseHandedBack() int64 { return ewHandedBack.Load() }
+func ElementwiseHandedBack() int64 { return fastEW.handedBack.Load() }
 
 func engageElementwise() {
 	reason, quiet := engageElementwiseGuarded()
@@ -149,14 +137,14 @@ func engageElementwiseGuarded() (reason string, quiet bool) {
 	for _, o := range ewOps {
 		nodeExecutors[o.op] = o.fast
 	}
-	ewInstalled.Store(true)
-	ewEnabled.Store(true)
+	fastEW.installed.Store(true)
+	fastEW.enabled.Store(true)
 	if err := elementwiseSelfTest(); err != nil {
 		for _, o := range ewOps {
 			nodeExecutors[o.op] = o.stock
 		}
-		ewEnabled.Store(false)
-		ewInstalled.Store(false)
+		fastEW.enabled.Store(false)
+		fastEW.installed.Store(false)
 		return "self-test failed: " + err.Error(), false
 	}
 	return "", false
@@ -165,7 +153,7 @@ func engageElementwiseGuarded() (reason string, quiet bool) {
 // binaryExecutor is the override of one binary op.
 func binaryExecutor(kind binKind, o *ewOp) executor {
 	return func(backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, inputsOwned []bool) (*simplego.Buffer, error) {
-		if !ewEnabled.Load() {
+		if !fastEW.enabled.Load() {
 			return o.stock(backend, node, inputs, inputsOwned)
 		}
 		if _, skip := bypass.Load(backend); skip {
@@ -176,10 +164,10 @@ func binaryExecutor(kind binKind, o *ewOp) executor {
 			return nil, err
 		}
 		if !ok {
-			ewHandedBack.Add(1)
+			fastEW.handedBack.Add(1)
 			return o.stock(backend, node, inputs, inputsOwned)
 		}
-		ewCalls.Add(1)
+		fastEW.calls.Add(1)
 		return out, nil
 	}
 }
@@ -456,7 +444,7 @@ func signF64(in, out []float64) {
 // stock kernel.
 func execSignFast(backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, inputsOwned []bool) (*simplego.Buffer, error) {
 	stock := ewOps[3].stock
-	if !ewEnabled.Load() {
+	if !fastEW.enabled.Load() {
 		return stock(backend, node, inputs, inputsOwned)
 	}
 	if _, skip := bypass.Load(backend); skip {
@@ -467,10 +455,10 @@ func execSignFast(backend *simplego.Backend, node *simplego.Node, inputs []*simp
 		return nil, err
 	}
 	if !ok {
-		ewHandedBack.Add(1)
+		fastEW.handedBack.Add(1)
 		return stock(backend, node, inputs, inputsOwned)
 	}
-	ewCalls.Add(1)
+	fastEW.calls.Add(1)
 	return out, nil
 }
 
@@ -545,12 +533,12 @@ func elementwiseSelfTest() (err error) {
 		}
 	}()
 	for _, c := range elementwiseSelfTestCases() {
-		before := ewCalls.Load()
+		before := fastEW.calls.Load()
 		got, err := runElementwiseCase(c, false)
 		if err != nil {
 			return err
 		}
-		if ewCalls.Load() == before {
+		if fastEW.calls.Load() == before {
 			return fmt.Errorf("%s: the override was not called (executor table not replaced)", c.name)
 		}
 		want, err := runElementwiseCase(c, true)

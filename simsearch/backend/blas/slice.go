@@ -6,7 +6,6 @@ import (
 	"os"
 	"reflect"
 	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/gomlx/gomlx/backends"
@@ -35,14 +34,11 @@ const (
 )
 
 var (
-	sliceOnce      sync.Once
-	sliceMu        sync.Mutex // guards sliceActive, sliceStock
-	sliceActive    = "stock (override not engaged)"
-	sliceStock     executor
-	sliceInstalled atomic.Bool
-	sliceEnabled   atomic.Bool
-
-	sliceCalls, sliceHandedBack atomic.Int64
+	sliceOnce   sync.Once
+	sliceMu     sync.Mutex // guards sliceActive, sliceStock
+	sliceActive = "stock (override not engaged)"
+	sliceStock  executor
+	fastSlice   state
 
 	// corruptSliceForTest makes every fast Slice result wrong (tests of the self-test).
 	corruptSliceForTest bool
@@ -61,31 +57,23 @@ var (
 func SliceActive() string {
 	sliceMu.Lock()
 	defer sliceMu.Unlock()
-	if sliceInstalled.Load() && !sliceEnabled.Load() {
-		return "stock (switched off by blas.EnableSlice(false))"
-	}
-	return sliceActive
+	return fastSlice.describe(sliceActive, "stock (switched off by blas.EnableSlice(false))")
 }
 
 // SliceEngaged reports whether the Slice override is installed and switched on.
-func SliceEngaged() bool { return sliceInstalled.Load() && sliceEnabled.Load() }
+func SliceEngaged() bool { return fastSlice.engaged() }
 
 // EnableSlice switches an engaged Slice override on or off for the whole process and
 // returns the previous setting. Without an engaged override it does nothing and returns
 // false.
-func EnableSlice(on bool) (was bool) {
-	if !sliceInstalled.Load() {
-		return false
-	}
-	return sliceEnabled.Swap(on)
-}
+func EnableSlice(on bool) (was bool) { return fastSlice.enable(on) }
 
 // SliceCalls is the number of Slices computed by the override so far.
-func SliceCalls() int64 { return sliceCalls.Load() }
+func SliceCalls() int64 { return fastSlice.calls.Load() }
 
 // SliceHandedBack is the number of Slices the override passed to the stock kernel (dtype,
 // rank or parameters it does not cover), while switched on.
-func SliceHandedBack() int64 { return sliceHandedBack.Load() }
+func SliceHandedBack() int64 { return fastSlice.handedBack.Load() }
 
 // engageSlice is run once by Engage, after the DotGeneral override's engagement.
 func engageSlice() {
@@ -122,12 +110,12 @@ func engageSliceGuarded() (reason string, quiet bool) {
 	sliceStock = nodeExecutors[backends.OpTypeSlice]
 	nodeExecutors[backends.OpTypeSlice] = execSlice
 	sliceMu.Unlock()
-	sliceInstalled.Store(true)
-	sliceEnabled.Store(true)
+	fastSlice.installed.Store(true)
+	fastSlice.enabled.Store(true)
 	if err := sliceSelfTest(); err != nil {
 		nodeExecutors[backends.OpTypeSlice] = sliceStock
-		sliceEnabled.Store(false)
-		sliceInstalled.Store(false)
+		fastSlice.enabled.Store(false)
+		fastSlice.installed.Store(false)
 		return "self-test failed: " + err.Error(), false
 	}
 	return "", false
@@ -318,7 +306,7 @@ func sliceCopy[T any](dst, src []T, pl *slicePlan) {
 // execSlice is the override: contiguous runs for the dtypes and parameters it covers, the
 // stock kernel for everything else.
 func execSlice(backend *simplego.Backend, node *simplego.Node, inputs []*simplego.Buffer, inputsOwned []bool) (*simplego.Buffer, error) {
-	if !sliceEnabled.Load() {
+	if !fastSlice.enabled.Load() {
 		return sliceStock(backend, node, inputs, inputsOwned)
 	}
 	if _, skip := bypass.Load(backend); skip {
@@ -329,10 +317,10 @@ func execSlice(backend *simplego.Backend, node *simplego.Node, inputs []*simpleg
 		return nil, err
 	}
 	if !ok {
-		sliceHandedBack.Add(1)
+		fastSlice.handedBack.Add(1)
 		return sliceStock(backend, node, inputs, inputsOwned)
 	}
-	sliceCalls.Add(1)
+	fastSlice.calls.Add(1)
 	return out, nil
 }
 
@@ -488,12 +476,12 @@ func sliceSelfTest() (err error) {
 		}
 	}()
 	for _, c := range sliceSelfTestCases() {
-		before := sliceCalls.Load()
+		before := fastSlice.calls.Load()
 		got, err := runSliceCase(c, false)
 		if err != nil {
 			return err
 		}
-		if sliceCalls.Load() == before {
+		if fastSlice.calls.Load() == before {
 			return fmt.Errorf("%s: the override was not called (executor table not replaced)", c.name)
 		}
 		want, err := runSliceCase(c, true)
