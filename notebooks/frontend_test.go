@@ -120,26 +120,7 @@ func TestExplorePanelInJupyter(t *testing.T) {
 	// The browser: headless, nothing beyond loopback, the whole session bounded.
 	tctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	actx, cancelAlloc := chromedp.NewExecAllocator(tctx,
-		chromedp.ExecPath(chrome),
-		chromedp.Headless,
-		chromedp.NoSandbox, // tests run as root
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1000),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("no-proxy-server", true),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
+	bctx, cancelBrowser := browsercheck.Browser(tctx, chrome, t.TempDir(), 1280, 1000)
 	defer cancelBrowser()
 
 	// The page's console errors and warnings: kept for failure reports.

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/corpushunt/corpushunt/datasets/cifar10"
-	"github.com/corpushunt/corpushunt/datasets/yelp"
 	"github.com/corpushunt/corpushunt/simsearch/corpus"
 	"github.com/corpushunt/corpushunt/simsearch/corpus/images"
 	_ "github.com/corpushunt/corpushunt/simsearch/corpus/text"    // registers the text source
@@ -40,8 +38,9 @@ func Opt(name, value string) Option { return Option{name, value} }
 //     holding images is images, one holding documents is text);
 //   - a text, CSV, TSV or JSONL file (one item per line or row);
 //   - a vectors file: .npy, .fvecs (CSV of numbers: "vectors:emb.csv");
-//   - "cifar10:train", "cifar10:test", "yelp" (the demo datasets, found where
-//     corpushunt looks for data);
+//   - a dataset's registered name, e.g. "cifar10:train", "cifar10:test", "yelp" (the demo
+//     datasets, found where corpushunt looks for data; import their packages,
+//     datasets/cifar10 and datasets/yelp, for their names to be registered);
 //   - a spec "source:root?option=value&...".
 func Open(what string, opts ...Option) (corpus.Corpus, error) {
 	sp, err := SpecOf(what)
@@ -66,19 +65,8 @@ func Open(what string, opts ...Option) (corpus.Corpus, error) {
 
 // SpecOf turns what Open accepts into a corpus spec.
 func SpecOf(what string) (corpus.Spec, error) {
-	switch {
-	case what == "cifar10" || strings.HasPrefix(what, "cifar10:"):
-		split := strings.TrimPrefix(strings.TrimPrefix(what, "cifar10"), ":")
-		if split == "" {
-			split = cifar10.Train
-		}
-		return cifar10.Spec("", split, false)
-	case what == "yelp" || strings.HasPrefix(what, "yelp:"):
-		var files []string
-		if f := strings.TrimPrefix(strings.TrimPrefix(what, "yelp"), ":"); f != "" {
-			files = strings.Split(f, ",")
-		}
-		return yelp.Spec("", files)
+	if sp, ok, err := corpus.Named(what); ok {
+		return sp, err
 	}
 	st, err := os.Stat(what)
 	if err != nil {

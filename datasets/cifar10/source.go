@@ -16,6 +16,12 @@ const SourceName = "cifar10"
 
 func init() {
 	corpus.Register(SourceName, corpus.Image, "CIFAR-10 (official binary batches or the PNG layout); option split=train|test", OpenCorpus)
+	corpus.RegisterName(SourceName, func(split string) (corpus.Spec, error) { // "cifar10[:split]"
+		if split == "" {
+			split = Train
+		}
+		return Spec("", split, false)
+	})
 }
 
 // Spec locates CIFAR-10 (see Find: data is the --data flag, "" to search) and returns the

@@ -32,6 +32,13 @@ var QueryFiles = []string{"sentiment/1000.neg", "sentiment/1000.pos"}
 func init() {
 	corpus.Register(SourceName, corpus.Text, "the Yelp review sentences (sentiment labels); options files=..., without=...", OpenCorpus)
 	ingest.RegisterTokenizer(TokenizerName, Tokenize)
+	corpus.RegisterName(SourceName, func(arg string) (corpus.Spec, error) { // "yelp[:file,file]"
+		var files []string
+		if arg != "" {
+			files = strings.Split(arg, ",")
+		}
+		return Spec("", files)
+	})
 }
 
 // Spec locates the corpus (data is the --data flag, "" to search) and returns the spec

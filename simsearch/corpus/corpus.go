@@ -322,3 +322,37 @@ func Collect(ctx context.Context, c Corpus) ([]Record, error) {
 	})
 	return out, err
 }
+
+// Namer turns what follows a registered dataset name ("train" in "cifar10:train", "" for
+// the bare name) into the spec of that dataset, located where its package looks for data.
+type Namer func(arg string) (Spec, error)
+
+var (
+	namesMu sync.RWMutex
+	names   = map[string]Namer{}
+)
+
+// RegisterName makes a dataset openable by a short name ("cifar10", "cifar10:test",
+// "yelp"), as its package decides. Registering a name twice panics.
+func RegisterName(name string, fn Namer) {
+	namesMu.Lock()
+	defer namesMu.Unlock()
+	if _, dup := names[name]; dup {
+		panic("corpus: name " + name + " registered twice")
+	}
+	names[name] = fn
+}
+
+// Named resolves "name" or "name:arg" for a registered dataset name; ok is false when
+// what names none.
+func Named(what string) (sp Spec, ok bool, err error) {
+	name, arg, _ := strings.Cut(what, ":")
+	namesMu.RLock()
+	fn, ok := names[name]
+	namesMu.RUnlock()
+	if !ok {
+		return Spec{}, false, nil
+	}
+	sp, err = fn(arg)
+	return sp, true, err
+}

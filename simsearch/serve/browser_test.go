@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/corpushunt/corpushunt/internal/browsercheck"
 )
 
 // EnvScreenshot names a file where TestBrowserPage saves a screenshot of the image
@@ -38,26 +40,7 @@ func TestBrowserPage(t *testing.T) {
 	// The whole browser session is bounded; the browser never reaches beyond loopback.
 	tctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	actx, cancelAlloc := chromedp.NewExecAllocator(tctx,
-		chromedp.ExecPath(chrome),
-		chromedp.Headless,
-		chromedp.NoSandbox, // tests run as root
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("no-proxy-server", true),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
+	bctx, cancelBrowser := browsercheck.Browser(tctx, chrome, t.TempDir(), 1280, 900)
 	defer cancelBrowser()
 
 	// Uncaught exceptions and console errors of the page fail the test.
