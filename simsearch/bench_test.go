@@ -73,7 +73,7 @@ func BenchmarkQueryImageFile(b *testing.B) {
 	f, _ := os.Create(photo)
 	jpeg.Encode(f, img, nil)
 	f.Close()
-	s := &simsearch.Index{Index: ix, Encoder: enc}
+	s := &simsearch.Index{Store: ix, Encoder: enc}
 	s.SearchImageFile(ctx, photo, 10) // compile the encoder graph for batch 1
 	var lat []time.Duration
 	b.ResetTimer()

@@ -58,7 +58,7 @@ type Encoder struct {
 type EncoderMaker func(ctx context.Context, c corpus.Corpus, o EncoderOptions) (*Encoder, error)
 
 // EncoderRestorer rebuilds an index's encoder from its manifest (and assets).
-type EncoderRestorer func(ix *index.Index) (ingest.Encoder, error)
+type EncoderRestorer func(ix index.Store) (ingest.Encoder, error)
 
 type encoderReg struct {
 	kind    corpus.Kind
@@ -98,7 +98,7 @@ func Encoders() []string {
 func init() {
 	RegisterEncoder(pixels.Name, corpus.Image, makePixels, restorePixels)
 	RegisterEncoder(bow.Name, corpus.Text, makeBOW, restoreBOW)
-	RegisterEncoder(ingest.VectorsName, corpus.Vector, makeVectors, func(ix *index.Index) (ingest.Encoder, error) {
+	RegisterEncoder(ingest.VectorsName, corpus.Vector, makeVectors, func(ix index.Store) (ingest.Encoder, error) {
 		return ingest.Vectors(ix.Dim()), nil
 	})
 	RegisterEncoder(convae.EncoderName, corpus.Image, nil, restoreConvAE)
@@ -175,7 +175,7 @@ func modelKind(dir string) (string, error) {
 // EncoderFor rebuilds the encoder recorded in an index's manifest, so queries and
 // additions are encoded exactly like the corpus. A learned model whose weights changed
 // since indexing is refused with ingest.ErrEncoderMismatch.
-func EncoderFor(ix *index.Index) (ingest.Encoder, error) {
+func EncoderFor(ix index.Store) (ingest.Encoder, error) {
 	info := ix.Encoder()
 	encMu.RLock()
 	reg, ok := encoders[info.Name]
@@ -216,7 +216,7 @@ func makePixels(_ context.Context, c corpus.Corpus, o EncoderOptions) (*Encoder,
 	return &Encoder{Encoder: ingest.Images(p, fit)}, nil
 }
 
-func restorePixels(ix *index.Index) (ingest.Encoder, error) {
+func restorePixels(ix index.Store) (ingest.Encoder, error) {
 	p, err := pixels.FromInfo(ix.Encoder())
 	if err != nil {
 		return nil, err
@@ -290,7 +290,7 @@ var ErrLegacyEncoder = errors.New("the index refers to its bag-of-words encoder 
 // Warn receives warnings the facade cannot return as errors (default: none shown).
 var Warn = func(error) {}
 
-func restoreBOW(ix *index.Index) (ingest.Encoder, error) {
+func restoreBOW(ix index.Store) (ingest.Encoder, error) {
 	b, err := ix.Asset(bow.AssetName)
 	var e *bow.Encoder
 	switch {
@@ -309,7 +309,7 @@ func restoreBOW(ix *index.Index) (ingest.Encoder, error) {
 	return ingest.Texts(e, ingest.TokenizerOf(ix.Encoder())), nil
 }
 
-func restoreConvAE(ix *index.Index) (ingest.Encoder, error) {
+func restoreConvAE(ix index.Store) (ingest.Encoder, error) {
 	m, err := LoadImageModel(ix.Encoder().Model)
 	if err != nil {
 		return nil, fmt.Errorf("the index's model: %w", err)
@@ -317,7 +317,7 @@ func restoreConvAE(ix *index.Index) (ingest.Encoder, error) {
 	return ingest.Images(m, fitOf(ix.Encoder())), nil
 }
 
-func restoreTextAE(ix *index.Index) (ingest.Encoder, error) {
+func restoreTextAE(ix index.Store) (ingest.Encoder, error) {
 	m, err := LoadTextModel(ix.Encoder().Model)
 	if err != nil {
 		return nil, fmt.Errorf("the index's model: %w", err)

@@ -126,12 +126,20 @@ type BuildOptions struct {
 	Progress func(done, total int)
 }
 
-// Index is a saved index with its encoder and corpus: everything a search needs.
+// Index is a saved index with its encoder and corpus: everything a search needs. Its
+// vectors live in a store (index.Store): an index directory (FAISS), or a collection of
+// a vector database such as Weaviate, addressed by URL.
 type Index struct {
-	*index.Index
-	Dir     string
+	index.Store
+	Dir     string // the index directory, or the store's address
 	Encoder ingest.Encoder
 	Corpus  corpus.Corpus // nil when the corpus could not be opened (moved): SetRoot
+}
+
+// FAISS returns the FAISS index of an index directory, nil for other stores.
+func (ix *Index) FAISS() *index.Index {
+	fx, _ := ix.Store.(*index.Index)
+	return fx
 }
 
 // Build encodes a corpus into an index and saves it in dir (a new or empty folder, or an
@@ -185,11 +193,13 @@ func Build(ctx context.Context, c corpus.Corpus, dir string, o BuildOptions) (*I
 		ix.Close()
 		return nil, err
 	}
-	return &Index{Index: ix, Dir: dir, Encoder: enc.Encoder, Corpus: c}, nil
+	return &Index{Store: ix, Dir: dir, Encoder: enc.Encoder, Corpus: c}, nil
 }
 
-// Load reopens a saved index with its encoder and corpus. A corpus that has moved since
-// indexing is reported through Warn; re-point it with SetRoot.
+// Load reopens a saved index with its encoder and corpus: an index directory, or a
+// store's address such as weaviate://HOST:PORT/Collection (the store's package must be
+// imported: simsearch/store/weaviate). A corpus that has moved since indexing is
+// reported through Warn; re-point it with SetRoot.
 func Load(dir string) (*Index, error) { return load(dir, index.Open) }
 
 // LoadWriter is Load for a process that will change the index: it holds the folder's
@@ -197,7 +207,13 @@ func Load(dir string) (*Index, error) { return load(dir, index.Open) }
 func LoadWriter(dir string) (*Index, error) { return load(dir, index.OpenWriter) }
 
 func load(dir string, open func(string) (*index.Index, error)) (*Index, error) {
-	ix, err := open(dir)
+	var ix index.Store
+	var err error
+	if index.IsStoreURL(dir) {
+		ix, err = index.OpenStore(context.Background(), dir, false, index.Config{})
+	} else {
+		ix, err = open(dir)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +222,7 @@ func load(dir string, open func(string) (*index.Index, error)) (*Index, error) {
 		ix.Close()
 		return nil, err
 	}
-	out := &Index{Index: ix, Dir: dir, Encoder: enc}
+	out := &Index{Store: ix, Dir: dir, Encoder: enc}
 	if sp := ix.Corpus(); sp.Source != "" {
 		if out.Corpus, err = corpus.Open(sp); err != nil {
 			Warn(fmt.Errorf("the index's corpus %s: %w (moved? SetRoot)", sp, err))
@@ -217,8 +233,12 @@ func load(dir string, open func(string) (*index.Index, error)) (*Index, error) {
 
 // SetRoot re-points the index's corpus at where the data lives now.
 func (ix *Index) SetRoot(root string) error {
-	ix.SetCorpusRoot(root)
-	c, err := corpus.Open(ix.Index.Corpus())
+	fx := ix.FAISS()
+	if fx == nil {
+		return fmt.Errorf("set root: %s records its corpus where it was created; re-index to move it", ix.Dir)
+	}
+	fx.SetCorpusRoot(root)
+	c, err := corpus.Open(fx.Corpus())
 	if err != nil {
 		return err
 	}
@@ -353,7 +373,7 @@ func (ix *Index) Eval(ctx context.Context, queries corpus.Corpus, self int, ks .
 		return nil, fmt.Errorf("eval: k %d: the index holds %d items; precision@k needs k below that", kmax, ix.Len())
 	}
 	if queries == nil {
-		return EvalSelf(ctx, ix.Index, self, 1, ks, index.SearchOptions{})
+		return EvalSelf(ctx, ix.Store, self, 1, ks, index.SearchOptions{})
 	}
 	vecs, items, err := ingest.Encode(ctx, queries, ix.Encoder, 0, 512)
 	if err != nil {
@@ -370,7 +390,7 @@ func (ix *Index) Eval(ctx context.Context, queries corpus.Corpus, self int, ks .
 	if queries.Kind() == corpus.Text {
 		skip = func(i int, h index.Hit) bool { return h.Item.Text == items[i].Text }
 	}
-	hits, err := eval.SearchExcept(ctx, ix.Index, vecs, ix.Dim(), slices.Max(ks), index.SearchOptions{}, skip)
+	hits, err := eval.SearchExcept(ctx, ix.Store, vecs, ix.Dim(), slices.Max(ks), index.SearchOptions{}, skip)
 	if err != nil {
 		return nil, err
 	}
@@ -379,7 +399,7 @@ func (ix *Index) Eval(ctx context.Context, queries corpus.Corpus, self int, ks .
 
 // EvalSelf draws n labelled indexed items at random (seeded) and scores their hits, each
 // item left out of its own.
-func EvalSelf(ctx context.Context, ix *index.Index, n int, seed uint64, ks []int, opts index.SearchOptions) (*eval.Report, error) {
+func EvalSelf(ctx context.Context, ix index.Store, n int, seed uint64, ks []int, opts index.SearchOptions) (*eval.Report, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("eval: %d self queries: want at least 1", n)
 	}

@@ -203,11 +203,51 @@ func newEncoder(ctx context.Context, f *encoderFlags, c corpus.Corpus) (*simsear
 }
 
 // encoderForIndex rebuilds the encoder recorded in an index manifest.
-func encoderForIndex(ix *index.Index) (ingest.Encoder, error) { return simsearch.EncoderFor(ix) }
+func encoderForIndex(ix index.Store) (ingest.Encoder, error) { return simsearch.EncoderFor(ix) }
+
+// storeOf says where an index lives: --store URL or --index DIR (one of them).
+func storeOf(dir, store *string, need bool) (string, error) {
+	switch {
+	case *dir != "" && *store != "":
+		return "", fmt.Errorf("give --index DIR or --store URL, not both")
+	case *store != "":
+		if !index.IsStoreURL(*store) {
+			return "", fmt.Errorf("--store %q: want an address such as weaviate://127.0.0.1:8080/Collection?grpc=127.0.0.1:50051 (an index directory goes in --index)", *store)
+		}
+		return *store, nil
+	case *dir == "" && need:
+		return "", fmt.Errorf("--index DIR (or --store URL) is required")
+	}
+	return *dir, nil
+}
+
+// openIndex opens an index directory (read-only, or as its writer) or a store's address.
+func openIndex(ctx context.Context, where string, write bool) (index.Store, error) {
+	if index.IsStoreURL(where) {
+		return index.OpenStore(ctx, where, false, index.Config{})
+	}
+	if write {
+		return index.OpenWriter(where)
+	}
+	return index.Open(where)
+}
+
+// describeIndex is a store's kind in a few words: its FAISS factory, or its address.
+func describeIndex(ix index.Store) string {
+	if fx, ok := ix.(*index.Index); ok {
+		return fx.Factory()
+	}
+	if d, ok := ix.(interface{ Describe() string }); ok {
+		return d.Describe()
+	}
+	return fmt.Sprintf("%T", ix)
+}
+
+const storeUsage = "a vector store instead of an index directory: weaviate://HOST:PORT/Collection?grpc=HOST:PORT (see the README's scale-out section)"
 
 // corpusOf opens the corpus an index was built from, for payloads (galleries, lists);
 // root re-points it when the data has moved.
-func corpusOf(ix *index.Index, root string) (corpus.Corpus, error) {
+func corpusOf(ix index.Store, root string) (corpus.Corpus, error) {
 	sp := ix.Corpus()
 	if sp.Source == "" {
 		return nil, fmt.Errorf("the index records no corpus (written by an older corpushunt): re-index to show its items")

@@ -22,7 +22,8 @@ func init() {
 func cmdReport(ctx context.Context, args []string) error {
 	fs := newFlags("report", "report --index DIR [--queries DIR|FILE|cifar10:test] [--items 0,1,2] [--model MODELDIR] --out report.html")
 	data := fs.String("data", "", "where demo datasets live")
-	dir := fs.String("index", "", "index directory (required)")
+	dir := fs.String("index", "", "index directory (required, or --store)")
+	store := fs.String("store", "", storeUsage)
 	model := fs.String("model", "", "model directory for the training curves (default: the index's encoder model, if any)")
 	queries := fs.String("queries", "", "where the queries come from: a folder or file like the indexed corpus, cifar10:<split>, yelp; default: the demos' held-out queries, else indexed items")
 	items := fs.String("items", "0,1,2,3,4,5", "query record numbers (in --queries, or item ids of the index)")
@@ -33,9 +34,14 @@ func cmdReport(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := required(fs, "index", "out"); err != nil {
+	if err := required(fs, "out"); err != nil {
 		return err
 	}
+	where, err := storeOf(dir, store, true)
+	if err != nil {
+		return err
+	}
+	*dir = where
 	if *k < 1 || *k > 100 {
 		return fmt.Errorf("-k %d: want 1 to 100", *k)
 	}
@@ -47,7 +53,7 @@ func cmdReport(ctx context.Context, args []string) error {
 		}
 		picks = append(picks, i)
 	}
-	ix, err := index.Open(*dir)
+	ix, err := openIndex(ctx, *dir, false)
 	if err != nil {
 		return err
 	}
@@ -96,7 +102,7 @@ func cmdReport(ctx context.Context, args []string) error {
 		}
 	}
 	if *title == "" {
-		*title = fmt.Sprintf("corpushunt: %s (%s, %s)", filepath.Base(*dir), ix.Encoder().Name, ix.Factory())
+		*title = fmt.Sprintf("corpushunt: %s (%s, %s)", filepath.Base(*dir), ix.Encoder().Name, describeIndex(ix))
 	}
 	page, err := display.Report(*title, ix, history, results, src)
 	if err != nil {
@@ -110,7 +116,7 @@ func cmdReport(ctx context.Context, args []string) error {
 }
 
 // reportQueries encodes the picked records of a query corpus and searches for each.
-func reportQueries(ctx context.Context, ix *index.Index, sp corpus.Spec, picks []int, k int) ([]display.QueryResult, error) {
+func reportQueries(ctx context.Context, ix index.Store, sp corpus.Spec, picks []int, k int) ([]display.QueryResult, error) {
 	enc, err := encoderForIndex(ix)
 	if err != nil {
 		return nil, err

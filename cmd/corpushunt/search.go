@@ -42,13 +42,20 @@ func cmdIndex(ctx context.Context, args []string) error {
 	metric := fs.String("metric", "l2", "l2, ip or cos")
 	batch := fs.Int("batch", 256, "items encoded per batch")
 	tune := fs.Bool("tune", false, "tune nprobe (IVF) right after building")
-	out := fs.String("out", "", "index directory to write (required): new, empty, or an index to replace")
+	out := fs.String("out", "", "index directory to write (required, or --store): new, empty, or an index to replace")
+	store := fs.String("store", "", storeUsage+"; the collection is created")
 	into := fs.Bool("into-existing", false, "allow --out to be a folder that holds other files (they are never touched)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := required(fs, "out"); err != nil {
-		return err
+	if *store == "" {
+		if err := required(fs, "out"); err != nil {
+			return err
+		}
+	} else if *out != "" {
+		return fmt.Errorf("give --out DIR or --store URL, not both")
+	} else if !index.IsStoreURL(*store) {
+		return fmt.Errorf("--store %q: want an address such as weaviate://127.0.0.1:8080/Collection?grpc=127.0.0.1:50051", *store)
 	}
 	if *limit < 0 || *batch < 1 {
 		return fmt.Errorf("--limit %d, --batch %d: want limit ≥ 0 and batch ≥ 1", *limit, *batch)
@@ -60,6 +67,9 @@ func cmdIndex(ctx context.Context, args []string) error {
 	sp, err := cf.get("train")
 	if err != nil {
 		return err
+	}
+	if *store != "" {
+		return indexIntoStore(ctx, *store, sp, ef, m, *limit, *batch)
 	}
 	// The writer's lock first: a busy or unsuitable folder is refused before any work.
 	lk, err := index.Lock(*out, index.LockOptions{AllowNonEmpty: *into})
@@ -104,6 +114,45 @@ func cmdIndex(ctx context.Context, args []string) error {
 	return saveIndex(ctx, ix, *out, *tune)
 }
 
+// indexIntoStore encodes a corpus into a new collection of a vector store.
+func indexIntoStore(ctx context.Context, addr string, sp corpus.Spec, ef *encoderFlags, m index.Metric, limit, batch int) error {
+	c, err := openCorpus(sp)
+	if err != nil {
+		return err
+	}
+	b, err := newEncoder(ctx, ef, c)
+	if err != nil {
+		return err
+	}
+	s, err := index.OpenStore(ctx, addr, true, index.Config{Dim: b.Dim(), Metric: m, Factory: "Flat", Encoder: b.Info(), Corpus: c.Spec()})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	for name, data := range b.Assets {
+		if err := s.SetAsset(name, data); err != nil {
+			return err
+		}
+	}
+	n := c.Len()
+	if limit > 0 && limit < n {
+		n = limit
+	}
+	update, finish := newBar(n, "encode+store", "item")
+	t0 := time.Now()
+	err = ingest.Add(ctx, s, c, b, ingest.Options{Limit: limit, BatchSize: batch, Progress: update})
+	finish()
+	if err != nil {
+		return err
+	}
+	reportSkipped(c)
+	if err := s.Flush(ctx); err != nil {
+		return err
+	}
+	fmt.Printf("stored %d items in %s (%s, dim %d, encoder %s) in %.1fs\n", s.Len(), describeIndex(s), s.Metric(), s.Dim(), s.Encoder().Name, time.Since(t0).Seconds())
+	return nil
+}
+
 // saveIndex optionally tunes, then saves an index and says so.
 func saveIndex(ctx context.Context, ix *index.Index, out string, tune bool) error {
 	if tune && ix.NList() > 0 {
@@ -123,18 +172,21 @@ func saveIndex(ctx context.Context, ix *index.Index, out string, tune bool) erro
 func cmdAdd(ctx context.Context, args []string) error {
 	fs := newFlags("add", "add --index DIR (--images DIR | --text FILE | --vectors FILE | --dataset cifar10 --split test) [--limit N]")
 	cf := addCorpusFlags(fs, "")
-	dir := fs.String("index", "", "index directory (required)")
+	dir := fs.String("index", "", "index directory (required, or --store)")
+	store := fs.String("store", "", storeUsage)
 	limit := fs.Int("limit", 0, "add at most N items (0: all)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := required(fs, "index"); err != nil {
+	where, err := storeOf(dir, store, true)
+	if err != nil {
 		return err
 	}
+	*dir = where
 	if *limit < 0 {
 		return fmt.Errorf("--limit %d: want ≥ 0", *limit)
 	}
-	ix, err := index.OpenWriter(*dir)
+	ix, err := openIndex(ctx, *dir, true)
 	if err != nil {
 		return err
 	}
@@ -172,7 +224,7 @@ func cmdAdd(ctx context.Context, args []string) error {
 		return err
 	}
 	reportSkipped(c)
-	if err := ix.Save(ctx, *dir); err != nil {
+	if err := ix.Flush(ctx); err != nil {
 		return err
 	}
 	fmt.Printf("added %d items (ids %d..%d); %s now holds %d\n", ix.Len()-before, before, ix.Len()-1, *dir, ix.Len())
@@ -181,7 +233,8 @@ func cmdAdd(ctx context.Context, args []string) error {
 
 func cmdQuery(ctx context.Context, args []string) error {
 	fs := newFlags("query", "query --index DIR (--item ID | --image FILE | --text \"...\" | --vectors FILE) [-k N]")
-	dir := fs.String("index", "", "index directory (required)")
+	dir := fs.String("index", "", "index directory (required, or --store)")
+	store := fs.String("store", "", storeUsage)
 	item := fs.String("item", "", "query by the item with this row id in the index")
 	imageFile := fs.String("image", "", "query by an image file of any size and format")
 	text := fs.String("text", "", "query by a text (text indexes)")
@@ -193,9 +246,11 @@ func cmdQuery(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := required(fs, "index"); err != nil {
+	where, err := storeOf(dir, store, true)
+	if err != nil {
 		return err
 	}
+	*dir = where
 	given := 0
 	for _, s := range []string{*item, *imageFile, *text, *vecFile} {
 		if s != "" {
@@ -213,7 +268,7 @@ func cmdQuery(ctx context.Context, args []string) error {
 	if *nprobe < 0 {
 		return fmt.Errorf("--nprobe %d: want ≥ 0", *nprobe)
 	}
-	ix, err := index.Open(*dir)
+	ix, err := openIndex(ctx, *dir, false)
 	if err != nil {
 		return err
 	}
@@ -320,12 +375,12 @@ func cmdQuery(ctx context.Context, args []string) error {
 const maxK = 10000
 
 // encodeQueryText tokenises and encodes a typed query as the index's corpus was.
-func encodeQueryText(ctx context.Context, ix *index.Index, text string) ([]float32, []string, error) {
+func encodeQueryText(ctx context.Context, ix index.Store, text string) ([]float32, []string, error) {
 	enc, err := encoderForIndex(ix)
 	if err != nil {
 		return nil, nil, err
 	}
-	return (&simsearch.Index{Index: ix, Encoder: enc}).EncodeText(ctx, text)
+	return (&simsearch.Index{Store: ix, Encoder: enc}).EncodeText(ctx, text)
 }
 
 func cmdTune(ctx context.Context, args []string) error {
@@ -397,6 +452,7 @@ func cmdEval(ctx context.Context, args []string) error {
 	fs := newFlags("eval", "eval --index DIR[,DIR...] (--queries DIR|FILE|cifar10:test|yelp | --self N) [-k 1,10,100]")
 	data := fs.String("data", "", "where demo datasets live")
 	dirs := fs.String("index", "", "index directory, or several separated by commas to compare them (required)")
+	store := fs.String("store", "", storeUsage)
 	queries := fs.String("queries", "", "labelled queries of the index's kind: a folder or file (read like the indexed corpus), cifar10:<split>, yelp[:file,...], or a corpus spec; default for the demos: cifar10:test, yelp")
 	self := fs.Int("self", 0, "instead of --queries: N random labelled indexed items as queries, each left out of its own hits")
 	kList := fs.String("k", "1,10,100", "k values")
@@ -407,8 +463,11 @@ func cmdEval(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := required(fs, "index"); err != nil {
+	if _, err := storeOf(dirs, store, true); err != nil {
 		return err
+	}
+	if *store != "" {
+		*dirs = *store
 	}
 	ks, err := parseKs(*kList)
 	if err != nil {
@@ -421,7 +480,11 @@ func cmdEval(ctx context.Context, args []string) error {
 		return fmt.Errorf("give --queries or --self, not both")
 	}
 	var summary []summaryRow
-	for _, dir := range strings.Split(*dirs, ",") {
+	list := strings.Split(*dirs, ",")
+	if *store != "" {
+		list = []string{*store}
+	}
+	for _, dir := range list {
 		rep, ix, what, err := evalOne(ctx, *data, dir, *queries, *self, *seed, ks, *limit, *nprobe)
 		if err != nil {
 			return fmt.Errorf("%s: %w", dir, err)
@@ -447,8 +510,8 @@ func cmdEval(ctx context.Context, args []string) error {
 
 // evalOne scores one index: queries from a labelled corpus of its kind (encoded by the
 // index's encoder) or, with self > 0, that many of its own labelled items.
-func evalOne(ctx context.Context, data, dir, queries string, self int, seed uint64, ks []int, limit, nprobe int) (_ *eval.Report, _ *index.Index, what string, err error) {
-	ix, err := index.Open(dir)
+func evalOne(ctx context.Context, data, dir, queries string, self int, seed uint64, ks []int, limit, nprobe int) (_ *eval.Report, _ index.Store, what string, err error) {
+	ix, err := openIndex(ctx, dir, false)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -517,7 +580,7 @@ func sameRoot(a, b string) bool {
 
 // querySpec turns --queries into a corpus spec: a demo dataset's split or files, a spec,
 // or a path read like the index's own corpus (same source and options).
-func querySpec(data string, ix *index.Index, q string) (corpus.Spec, error) {
+func querySpec(data string, ix index.Store, q string) (corpus.Spec, error) {
 	have := ix.Corpus()
 	if q == "" {
 		switch have.Source {
@@ -584,8 +647,8 @@ func printSummary(rows []summaryRow, what string) {
 	}
 }
 
-func printReport(dir, queries string, ix *index.Index, rep *eval.Report) {
-	fmt.Printf("%s: %d queries from %s against %d items (encoder %s, %s, %s)\n", dir, rep.Queries, queries, ix.Len(), ix.Encoder().Name, ix.Factory(), ix.Metric())
+func printReport(dir, queries string, ix index.Store, rep *eval.Report) {
+	fmt.Printf("%s: %d queries from %s against %d items (encoder %s, %s, %s)\n", dir, rep.Queries, queries, ix.Len(), ix.Encoder().Name, describeIndex(ix), ix.Metric())
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "label\t")
 	for _, k := range rep.K {

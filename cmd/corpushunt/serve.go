@@ -20,9 +20,9 @@ type indexList []serve.IndexSpec
 func (l *indexList) String() string { return fmt.Sprint(*l) }
 
 func (l *indexList) Set(v string) error {
-	name, dir, ok := strings.Cut(v, "=")
-	if !ok {
-		name, dir = "", v
+	name, dir := "", v
+	if i := strings.Index(v, "="); i > 0 && !strings.Contains(v[:i], "://") {
+		name, dir = v[:i], v[i+1:]
 	}
 	*l = append(*l, serve.IndexSpec{Name: name, Dir: dir})
 	return nil
@@ -32,6 +32,7 @@ func cmdServe(ctx context.Context, args []string) error {
 	fs := newFlags("serve", "serve --index DIR [--index NAME=DIR ...] [--addr 127.0.0.1:8080] [--token T]")
 	var ixs indexList
 	fs.Var(&ixs, "index", "index directory to serve, NAME=DIR to name it (repeat for several; the first also answers at /api/v1/...)")
+	fs.Var(&ixs, "store", "a vector store to serve (NAME=URL to name it; repeatable): "+storeUsage)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (beyond loopback needs --token)")
 	token := fs.String("token", "", "token guarding adds and retrains (default $"+serve.EnvToken+")")
 	maxBody := fs.Int64("max-body", 32<<20, "request body limit in bytes")

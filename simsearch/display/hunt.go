@@ -62,7 +62,7 @@ func Samples(ctx context.Context, c corpus.Corpus, perLabel int) (Gallery, error
 
 // ItemGallery searches by an indexed item ("find me more like this") and shows the query
 // and its k neighbours; images come from r.
-func ItemGallery(ctx context.Context, ix *index.Index, r Resolver, id int64, k int) (Gallery, error) {
+func ItemGallery(ctx context.Context, ix index.Store, r Resolver, id int64, k int) (Gallery, error) {
 	q, err := ix.Item(id)
 	if err != nil {
 		return Gallery{}, err
@@ -80,7 +80,7 @@ func ItemGallery(ctx context.Context, ix *index.Index, r Resolver, id int64, k i
 
 // ImageGallery encodes an image of any size with enc, searches and shows the result.
 // label may be "" when unknown.
-func ImageGallery(ctx context.Context, ix *index.Index, enc ImageQuerier, r Resolver, img image.Image, label string, k int) (Gallery, error) {
+func ImageGallery(ctx context.Context, ix index.Store, enc ImageQuerier, r Resolver, img image.Image, label string, k int) (Gallery, error) {
 	v, err := enc.EncodeImages(ctx, []image.Image{img})
 	if err != nil {
 		return Gallery{}, err

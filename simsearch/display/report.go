@@ -33,21 +33,26 @@ func LossPoints(rows []convae.HistoryRow) (train, val []LossPoint) {
 }
 
 // IndexSummary is the table describing an index.
-func IndexSummary(ix *index.Index) (header []string, rows [][]string) {
+func IndexSummary(ix index.Store) (header []string, rows [][]string) {
 	enc := ix.Encoder()
 	rows = [][]string{
 		{"items", strconv.Itoa(ix.Len())},
 		{"dimension", strconv.Itoa(ix.Dim())},
-		{"factory", ix.Factory()},
-		{"metric", string(ix.Metric())},
-		{"encoder", strings.TrimSpace(enc.Name + " " + enc.Model)},
 	}
-	if ix.NList() > 0 {
-		rows = append(rows, []string{"nprobe", fmt.Sprintf("%d of %d lists", ix.Nprobe(), ix.NList())})
+	if d, ok := ix.(interface{ Describe() string }); ok {
+		rows = append(rows, []string{"store", d.Describe()})
 	}
-	if t := ix.Tuning(); len(t) > 0 {
-		for _, p := range t {
-			if p.Nprobe == ix.Nprobe() {
+	fx, _ := ix.(*index.Index)
+	if fx != nil {
+		rows = append(rows, []string{"factory", fx.Factory()})
+	}
+	rows = append(rows, []string{"metric", string(ix.Metric())}, []string{"encoder", strings.TrimSpace(enc.Name + " " + enc.Model)})
+	if fx != nil && fx.NList() > 0 {
+		rows = append(rows, []string{"nprobe", fmt.Sprintf("%d of %d lists", fx.Nprobe(), fx.NList())})
+	}
+	if fx != nil && len(fx.Tuning()) > 0 {
+		for _, p := range fx.Tuning() {
+			if p.Nprobe == fx.Nprobe() {
 				rows = append(rows, []string{"recall@10 (tuned)", fmt.Sprintf("%.3f", p.Recall)},
 					[]string{"queries/s", fmt.Sprintf("%.0f batched, %.0f one at a time", p.QPS, p.QPS1)})
 			}
@@ -63,7 +68,7 @@ func IndexSummary(ix *index.Index) (header []string, rows [][]string) {
 // curves (when history is given), the index with its tuning chart, and the hits of each
 // query: a ranked gallery for images (payloads read through r), a ranked list for
 // texts, a table for vectors.
-func Report(title string, ix *index.Index, history []convae.HistoryRow, queries []QueryResult, r Resolver) (*Page, error) {
+func Report(title string, ix index.Store, history []convae.HistoryRow, queries []QueryResult, r Resolver) (*Page, error) {
 	p := &Page{Title: title}
 
 	p.Heading("Corpus")
@@ -102,7 +107,8 @@ func Report(title string, ix *index.Index, history []convae.HistoryRow, queries 
 	p.Heading("Index")
 	h, r2 := IndexSummary(ix)
 	p.Table(h, r2)
-	if t := ix.Tuning(); len(t) > 1 {
+	if fx, ok := ix.(*index.Index); ok && len(fx.Tuning()) > 1 {
+		t := fx.Tuning()
 		p.Chart(RecallChart("Recall@10 and speed against nprobe", t))
 	}
 

@@ -100,7 +100,7 @@ func Precision(labels []string, hits [][]index.Hit, ks []int) (*Report, error) {
 }
 
 // Run searches the index with query vectors and scores the hits against labels.
-func Run(ctx context.Context, ix *index.Index, queries []float32, labels []string, ks []int, opts index.SearchOptions) (*Report, error) {
+func Run(ctx context.Context, ix index.Store, queries []float32, labels []string, ks []int, opts index.SearchOptions) (*Report, error) {
 	if len(ks) == 0 {
 		return nil, fmt.Errorf("eval: no k given")
 	}

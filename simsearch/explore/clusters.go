@@ -34,7 +34,7 @@ type ClusterOptions struct {
 // sample), assigns every item to its nearest centroid, and returns the clusters largest
 // first, each with its most typical members: a way to see what a corpus holds and to
 // start tagging without any example.
-func Clusters(ctx context.Context, ix *index.Index, k int, o ClusterOptions) ([]Cluster, error) {
+func Clusters(ctx context.Context, ix index.Store, k int, o ClusterOptions) ([]Cluster, error) {
 	n, d := ix.Len(), ix.Dim()
 	if k < 1 || k > n {
 		return nil, fmt.Errorf("clusters: %d clusters of %d items: want 1 ≤ k ≤ %d", k, n, n)

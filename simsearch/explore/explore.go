@@ -26,7 +26,7 @@ type Pair struct {
 }
 
 // neighbours searches every row (in chunks) for its k nearest others.
-func neighbours(ctx context.Context, ix *index.Index, k int, each func(id int64, hits []index.Hit)) error {
+func neighbours(ctx context.Context, ix index.Store, k int, each func(id int64, hits []index.Hit)) error {
 	n := ix.Len()
 	if n < 2 {
 		return fmt.Errorf("explore: need at least 2 items, have %d", n)
@@ -65,7 +65,7 @@ func neighbours(ctx context.Context, ix *index.Index, k int, each func(id int64,
 
 // Outliers returns the n items whose k nearest neighbours are farthest on average (for
 // similarity metrics, least similar), most isolated first.
-func Outliers(ctx context.Context, ix *index.Index, k, n int) ([]Scored, error) {
+func Outliers(ctx context.Context, ix index.Store, k, n int) ([]Scored, error) {
 	var all []Scored
 	err := neighbours(ctx, ix, k, func(id int64, hits []index.Hit) {
 		if len(hits) == 0 {
@@ -93,7 +93,7 @@ func Outliers(ctx context.Context, ix *index.Index, k, n int) ([]Scored, error) 
 
 // NearDuplicates returns the n closest pairs of distinct items (each pair once), closest
 // first.
-func NearDuplicates(ctx context.Context, ix *index.Index, n int) ([]Pair, error) {
+func NearDuplicates(ctx context.Context, ix index.Store, n int) ([]Pair, error) {
 	seen := map[[2]int64]bool{}
 	var pairs []Pair
 	err := neighbours(ctx, ix, 1, func(id int64, hits []index.Hit) {

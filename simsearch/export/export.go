@@ -67,7 +67,7 @@ type Entry struct {
 }
 
 // Write exports the chosen items of ix (opened from indexDir) into out.
-func Write(ix *index.Index, indexDir string, items []Choice, out string, o Options) (*Manifest, error) {
+func Write(ix index.Store, indexDir string, items []Choice, out string, o Options) (*Manifest, error) {
 	if len(items) == 0 {
 		return nil, fmt.Errorf("export: nothing chosen")
 	}
@@ -133,7 +133,7 @@ func folder(label string) string {
 	return s
 }
 
-func writeImages(ix *index.Index, items []Choice, out string, o Options, m *Manifest) error {
+func writeImages(ix index.Store, items []Choice, out string, o Options, m *Manifest) error {
 	var root string
 	if o.Source != nil && o.Source.Spec().Source == "images" {
 		root = o.Source.Spec().Root
@@ -220,7 +220,7 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
-func writeTexts(ix *index.Index, items []Choice, out string, o Options, m *Manifest) error {
+func writeTexts(ix index.Store, items []Choice, out string, o Options, m *Manifest) error {
 	format := o.Format
 	if format == "" {
 		format = "jsonl"

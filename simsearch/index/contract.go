@@ -39,6 +39,10 @@ type Store interface {
 	Add(ctx context.Context, vectors []float32, items []Item, progress func(done, total int)) error
 	Search(ctx context.Context, queries []float32, k int, opts SearchOptions) ([][]Hit, error)
 	SearchByID(ctx context.Context, id int64, k int, excludeSelf bool, opts SearchOptions) ([]Hit, error)
+	// Asset and SetAsset keep named blobs with the store, e.g. a text encoder's
+	// vocabulary (ErrNoAsset when absent).
+	Asset(name string) ([]byte, error)
+	SetAsset(name string, data []byte) error
 	Flush(ctx context.Context) error
 	Close() error
 }
@@ -141,3 +145,15 @@ func CheckVectors(v []float32, dim int) (int, error) { return checkVectors(v, di
 // Normalized returns a copy of v with each row of dim values scaled to unit length (rows
 // of zeros stay zero), as cosine stores keep their vectors.
 func Normalized(v []float32, dim int) []float32 { return normalized(v, dim) }
+
+// AssetNames lists the index's assets, sorted.
+func (ix *Index) AssetNames() []string {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	out := make([]string, 0, len(ix.assets))
+	for n := range ix.assets {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}

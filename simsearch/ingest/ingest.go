@@ -100,9 +100,10 @@ func Build(ctx context.Context, c corpus.Corpus, enc Encoder, o Options) (*index
 	return ix, nil
 }
 
-// Add encodes a corpus and appends it to an existing index, which must have been built
-// with the same encoder (same name, parameters and model checksum).
-func Add(ctx context.Context, ix *index.Index, c corpus.Corpus, enc Encoder, o Options) error {
+// Add encodes a corpus and appends it to an existing index or other store (index.Store),
+// which must have been built with the same encoder (same name, parameters and model
+// checksum).
+func Add(ctx context.Context, ix index.Store, c corpus.Corpus, enc Encoder, o Options) error {
 	if err := checkKind(c, enc); err != nil {
 		return err
 	}
@@ -138,9 +139,22 @@ func SameEncoder(have, got index.EncoderInfo) error {
 	return nil
 }
 
-func add(ctx context.Context, ix *index.Index, c corpus.Corpus, enc Encoder, total int, o Options) error {
-	ix.Reserve(total)
-	train := ix.NList() > 0 && !ix.IsTrained()
+// trainer is what a store that must be trained before it takes vectors offers (a FAISS
+// IVF index).
+type trainer interface {
+	NList() int
+	IsTrained() bool
+	Train(ctx context.Context, vectors []float32) error
+	Reserve(n int)
+}
+
+func add(ctx context.Context, ix index.Store, c corpus.Corpus, enc Encoder, total int, o Options) error {
+	tr, _ := ix.(trainer)
+	train := false
+	if tr != nil {
+		tr.Reserve(total)
+		train = tr.NList() > 0 && !tr.IsTrained()
+	}
 	var held []float32 // vectors held back until the index is trained
 	var heldItems []index.Item
 	done := 0
@@ -192,7 +206,7 @@ func add(ctx context.Context, ix *index.Index, c corpus.Corpus, enc Encoder, tot
 	if !train {
 		return nil
 	}
-	if err := ix.Train(ctx, sample(held, ix.Dim(), 256*ix.NList(), o.Seed)); err != nil {
+	if err := tr.Train(ctx, sample(held, ix.Dim(), 256*tr.NList(), o.Seed)); err != nil {
 		return err
 	}
 	return ix.Add(ctx, held, heldItems, nil)

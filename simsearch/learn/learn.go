@@ -275,7 +275,7 @@ type Scored struct {
 
 // ScoreAll scores every item of the index. A hybrid model's score is the sum of its
 // members' scores, each standardised (z-score) over the corpus.
-func ScoreAll(ctx context.Context, ix *index.Index, m *Model) ([]float32, error) {
+func ScoreAll(ctx context.Context, ix index.Store, m *Model) ([]float32, error) {
 	if m.Kind == "hybrid" {
 		var sum []float32
 		for _, p := range m.Parts {
@@ -338,7 +338,7 @@ func Top(scores []float32, k int, skip map[int64]bool) []Scored {
 // MostUncertain returns the k items (not in skip) the model is least sure of: those whose
 // probability under its logistic model (a hybrid's logistic member) is nearest 0.5. A
 // model with no logistic member returns nil.
-func MostUncertain(ctx context.Context, ix *index.Index, m *Model, k int, skip map[int64]bool) ([]Scored, error) {
+func MostUncertain(ctx context.Context, ix index.Store, m *Model, k int, skip map[int64]bool) ([]Scored, error) {
 	lm := m
 	if m.Kind == "hybrid" {
 		lm = m.Parts[0]
@@ -363,7 +363,7 @@ func MostUncertain(ctx context.Context, ix *index.Index, m *Model, k int, skip m
 // Examples gathers the vectors of the tagged items of an index: labels maps item
 // references to positive/negative. References not in the index are returned as missing
 // (tagged in another index of the same corpus, say).
-func Examples(ix *index.Index, labels map[string]bool) (x []float32, y []bool, ids []int64, missing []string, err error) {
+func Examples(ix index.Store, labels map[string]bool) (x []float32, y []bool, ids []int64, missing []string, err error) {
 	byRef := map[string]int64{}
 	for i, it := range ix.Items() {
 		if _, ok := labels[it.Ref]; ok {
@@ -396,7 +396,7 @@ func Examples(ix *index.Index, labels map[string]bool) (x []float32, y []bool, i
 // weight weight: with few or no negative tags, the rest of the corpus stands in for "not
 // X" (X is usually rare), which keeps the classifier from drawing its boundary through
 // the unknown. It returns the extended examples and their weights.
-func WithBackground(ix *index.Index, x []float32, y []bool, tagged map[int64]bool, n int, weight float32, seed uint64) ([]float32, []bool, []float32, error) {
+func WithBackground(ix index.Store, x []float32, y []bool, tagged map[int64]bool, n int, weight float32, seed uint64) ([]float32, []bool, []float32, error) {
 	w := make([]float32, len(y))
 	for i := range w {
 		w[i] = 1
@@ -426,7 +426,7 @@ func WithBackground(ix *index.Index, x []float32, y []bool, tagged map[int64]boo
 
 // Probabilities returns every item's probability of X under the model's logistic member
 // (the model itself, or a hybrid's), or false when the model has none (a centroid).
-func Probabilities(ctx context.Context, ix *index.Index, m *Model) ([]float32, bool, error) {
+func Probabilities(ctx context.Context, ix index.Store, m *Model) ([]float32, bool, error) {
 	lm := m
 	if m.Kind == "hybrid" {
 		lm = m.Parts[0]

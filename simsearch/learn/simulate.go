@@ -25,13 +25,13 @@ type RoundResult struct {
 // plain query by example and after each round, how many X items the top topK holds: how
 // fast "more like these" finds a class. Labels are used only as the simulated user's
 // answers.
-func Simulate(ctx context.Context, ix *index.Index, truth func(id int64) bool, start int64, rounds, perRound, topK int) ([]RoundResult, error) {
+func Simulate(ctx context.Context, ix index.Store, truth func(id int64) bool, start int64, rounds, perRound, topK int) ([]RoundResult, error) {
 	return SimulateWith(ctx, ix, truth, start, rounds, perRound, topK, "")
 }
 
 // SimulateWith is Simulate with a model kind from round 1 (see Options.Kind; "" is the
 // default, hybrid).
-func SimulateWith(ctx context.Context, ix *index.Index, truth func(id int64) bool, start int64, rounds, perRound, topK int, kind string) ([]RoundResult, error) {
+func SimulateWith(ctx context.Context, ix index.Store, truth func(id int64) bool, start int64, rounds, perRound, topK int, kind string) ([]RoundResult, error) {
 	if !truth(start) {
 		return nil, fmt.Errorf("simulate: the starting item %d is not X", start)
 	}

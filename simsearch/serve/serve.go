@@ -35,10 +35,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/corpushunt/corpushunt/simsearch/index"
 )
 
 // Config configures a server; Validate fills the defaults.
@@ -95,6 +99,9 @@ func (c *Config) Validate() error {
 		}
 		if s.Name == "" {
 			s.Name = filepath.Base(filepath.Clean(s.Dir))
+			if u, err := url.Parse(s.Dir); err == nil && index.IsStoreURL(s.Dir) {
+				s.Name = path.Base(u.Path) // weaviate://host:port/Collection → Collection
+			}
 		}
 		if !validName(s.Name) {
 			return fmt.Errorf("%w: index name %q: use letters, digits, '-', '_' and '.'", ErrConfig, s.Name)

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -59,21 +60,70 @@ func CheckTag(t string) error {
 
 // Log is the tags of one index.
 type Log struct {
-	path  string
-	valid int64 // bytes of complete marks: a torn tail past it is cut before appending
-	noEOL bool  // the last complete mark lacks its newline
-	mu    sync.RWMutex
-	marks []Mark
-	state map[string]map[string]bool // tag → ref → positive
+	path    string
+	journal Journal // nil: the file at path
+	valid   int64   // bytes of complete marks: a torn tail past it is cut before appending
+	noEOL   bool    // the last complete mark lacks its newline
+	mu      sync.RWMutex
+	marks   []Mark
+	state   map[string]map[string]bool // tag → ref → positive
 }
 
-// Open reads the log in an index directory (an absent log is empty).
+// Journal keeps a Log's marks somewhere other than an index directory's file: a vector
+// store's own (see RegisterJournal).
+type Journal interface {
+	// Load returns every mark, in the order they were appended.
+	Load() ([]Mark, error)
+	// Append stores marks (stamped) durably after the ones stored before.
+	Append(marks []Mark) error
+}
+
+var (
+	journalsMu sync.RWMutex
+	journals   = map[string]func(addr string) (Journal, error){}
+)
+
+// RegisterJournal makes Open keep the tags of stores addressed SCHEME://... in the
+// journal open returns; a store's package registers it beside the store.
+func RegisterJournal(scheme string, open func(addr string) (Journal, error)) {
+	journalsMu.Lock()
+	defer journalsMu.Unlock()
+	journals[scheme] = open
+}
+
+// Open reads the log of an index directory (an absent log is empty), or of a store
+// addressed SCHEME://... whose package registered a journal.
 func Open(dir string) (*Log, error) {
+	if scheme, _, ok := strings.Cut(dir, "://"); ok && scheme != "" && !strings.ContainsAny(scheme, "/\\.") {
+		journalsMu.RLock()
+		open := journals[scheme]
+		journalsMu.RUnlock()
+		if open == nil {
+			return nil, fmt.Errorf("tags of %s: no journal for %s:// stores (import the store's package)", dir, scheme)
+		}
+		j, err := open(dir)
+		if err != nil {
+			return nil, err
+		}
+		l := &Log{path: dir, journal: j}
+		return l, l.reload()
+	}
 	l := &Log{path: filepath.Join(dir, FileName)}
 	return l, l.reload()
 }
 
 func (l *Log) reload() error {
+	if l.journal != nil {
+		ms, err := l.journal.Load()
+		if err != nil {
+			return fmt.Errorf("tags of %s: %w", l.path, err)
+		}
+		l.marks, l.state = nil, map[string]map[string]bool{}
+		for _, m := range ms {
+			l.apply(m)
+		}
+		return nil
+	}
 	b, err := os.ReadFile(l.path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
@@ -116,55 +166,12 @@ func (l *Log) apply(m Mark) {
 
 // Add appends marks (stamped with the time and one new round number) and syncs them.
 func (l *Log) Add(marks ...Mark) error {
-	for _, m := range marks {
-		if err := CheckTag(m.Tag); err != nil {
-			return err
-		}
-		if m.Ref == "" {
-			return fmt.Errorf("tags: a mark without an item reference")
-		}
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		return err
-	}
-	// Another process may have appended since we read: read again under the lock.
-	if err := l.reload(); err != nil {
-		return err
-	}
-	if st, err := f.Stat(); err == nil && st.Size() > l.valid {
-		if err := f.Truncate(l.valid); err != nil { // the torn tail of an Add that died
-			return err
-		}
-	}
 	now := time.Now().UTC()
-	round := now.UnixNano()
-	var buf bytes.Buffer
-	if l.noEOL {
-		buf.WriteByte('\n')
-	}
+	marks = slices.Clone(marks)
 	for i := range marks {
-		marks[i].Time, marks[i].Round = now, round
-		b, _ := json.Marshal(marks[i])
-		buf.Write(b)
-		buf.WriteByte('\n')
+		marks[i].Time, marks[i].Round = now, now.UnixNano()
 	}
-	if _, err := f.Write(buf.Bytes()); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	for _, m := range marks {
-		l.apply(m)
-	}
-	return nil
+	return l.Append(marks...)
 }
 
 // Count is a tag's number of positive and negative examples.
@@ -240,4 +247,73 @@ func (l *Log) Rounds(tag string) []Round {
 		}
 	}
 	return slices.Clip(out)
+}
+
+// Marks returns a copy of every mark in the order they were added (to move a log to
+// another store).
+func (l *Log) Marks() []Mark {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return slices.Clone(l.marks)
+}
+
+// Append adds marks as they are, keeping their times and rounds (to move a log to
+// another store; Add is for new marks). In an index directory it appends JSON lines
+// under an exclusive file lock, after reading what other processes appended and cutting
+// a torn tail, and syncs them before returning.
+func (l *Log) Append(marks ...Mark) error {
+	for _, m := range marks {
+		if err := CheckTag(m.Tag); err != nil {
+			return err
+		}
+		if m.Ref == "" {
+			return fmt.Errorf("tags: a mark without an item reference")
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.journal != nil {
+		if err := l.journal.Append(marks); err != nil {
+			return fmt.Errorf("tags of %s: %w", l.path, err)
+		}
+		for _, m := range marks {
+			l.apply(m)
+		}
+		return nil
+	}
+	f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		return err
+	}
+	if err := l.reload(); err != nil {
+		return err
+	}
+	if st, err := f.Stat(); err == nil && st.Size() > l.valid {
+		if err := f.Truncate(l.valid); err != nil {
+			return err
+		}
+	}
+	var buf bytes.Buffer
+	if l.noEOL {
+		buf.WriteByte('\n')
+	}
+	for _, m := range marks {
+		b, _ := json.Marshal(m)
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	if _, err := f.Write(buf.Bytes()); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	for _, m := range marks {
+		l.apply(m)
+	}
+	return nil
 }

@@ -574,12 +574,14 @@ func (s *Store) Vector(id int64) ([]float32, error) {
 // then handed out in order).
 func (s *Store) EachVector(fn func(id int64, v []float32) error) error {
 	n, d := s.Len(), s.m.Dim
+	// gRPC answers are limited to 4 MB: pages of at most ~2 MB of vectors.
+	page := min(max(2_000_000/(4*d+256), 10), 2000)
 	all := make([]float32, n*d)
 	seen := make([]bool, n)
 	after := ""
 	ctx := context.Background()
 	for {
-		res, err := s.c.Experimental().Search().WithCollection(s.o.Collection).WithLimit(2000).WithAfter(after).
+		res, err := s.c.Experimental().Search().WithCollection(s.o.Collection).WithLimit(page).WithAfter(after).
 			WithProperties("rowid").WithMetadata(&graphql.Metadata{ID: true, Vector: true}).
 			WithConsistencyLevel(level(s.o.Read)).Do(ctx)
 		if err != nil {

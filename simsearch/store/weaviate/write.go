@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -358,8 +359,21 @@ func Drop(ctx context.Context, o Options) error {
 	if err := c.Schema().ClassDeleter().WithClassName(o.Collection).Do(ctx); err != nil {
 		return describe(err, "drop "+o.Collection)
 	}
+	c.Schema().ClassDeleter().WithClassName(TagClass(o.Collection)).Do(ctx)
 	for _, what := range []string{"manifest", "writer"} {
 		c.Data().Deleter().WithClassName(metaClass).WithID(metaUUID(o.Collection, what)).Do(ctx)
 	}
 	return nil
+}
+
+// AssetNames lists the store's assets, sorted.
+func (s *Store) AssetNames() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]string, 0, len(s.m.Assets))
+	for n := range s.m.Assets {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
 }
