@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/corpushunt/corpushunt/internal/storetest"
@@ -40,4 +41,48 @@ func TestStoreConformance(t *testing.T) {
 			return s2
 		},
 	})
+}
+
+// TestShardedAndReplicated checks the conformance suite's layout: a collection created
+// with 3 shards and 2 replicas on 3 nodes has each shard on two nodes and every node
+// holding some.
+func TestShardedAndReplicated(t *testing.T) {
+	host, grpc := cluster(t)
+	ctx := context.Background()
+	o := weaviate.Options{Host: host, GRPC: grpc, Collection: fmt.Sprintf("Layout%08x", rand.Uint32()), Shards: 3, Replicas: 2}
+	s, err := weaviate.Create(ctx, o, index.Config{Dim: 8, Metric: index.L2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer weaviate.Drop(ctx, o)
+	defer s.Close()
+	v, items := storetest.Data(3000, 8, 11)
+	if err := s.Add(ctx, v, items, nil); err != nil {
+		t.Fatal(err)
+	}
+	pl, err := s.Placement(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replicas := map[string]int{}
+	for node, shards := range pl {
+		for sh := range shards {
+			replicas[sh]++
+		}
+		t.Logf("%s holds %v", node, shards)
+	}
+	if len(pl) != 3 {
+		t.Errorf("%d nodes hold shards of the collection, want 3: %v", len(pl), pl)
+	}
+	if len(replicas) != 3 {
+		t.Errorf("%d shards, want 3: %v", len(replicas), replicas)
+	}
+	for sh, n := range replicas {
+		if n != 2 {
+			t.Errorf("shard %s has %d replicas, want 2", sh, n)
+		}
+	}
+	if !strings.Contains(s.Describe(), "3 shards × 2 replicas") {
+		t.Errorf("Describe() = %q", s.Describe())
+	}
 }

@@ -1,19 +1,71 @@
 package weaviate_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/corpushunt/corpushunt/simsearch/store/weaviate/localcluster"
 )
 
-// cluster returns the HTTP and gRPC addresses of a running cluster: for now one named by
-// CORPUSHUNT_TEST_WEAVIATE=HTTP,GRPC.
+// cluster returns the HTTP and gRPC addresses of a running 3-node cluster: one named by
+// CORPUSHUNT_TEST_WEAVIATE=HTTP,GRPC, else one started for this test (on loopback, in a
+// temporary folder, stopped at its end). Without the weaviate-server binary the test is
+// skipped, except in CI (CI set), where `make setup` installs it and its absence fails.
 func cluster(t *testing.T) (string, string) {
 	t.Helper()
-	env := os.Getenv("CORPUSHUNT_TEST_WEAVIATE")
-	if env == "" {
-		t.Skip("no cluster: set CORPUSHUNT_TEST_WEAVIATE=HOST:PORT,HOST:GRPCPORT")
+	if env := os.Getenv("CORPUSHUNT_TEST_WEAVIATE"); env != "" {
+		h, g, _ := strings.Cut(env, ",")
+		return h, g
 	}
-	h, g, _ := strings.Cut(env, ",")
-	return h, g
+	sharedOnce.Do(func() {
+		shared, sharedErr = localcluster.Start(context.Background(), localcluster.Options{Nodes: 3})
+	})
+	if errors.Is(sharedErr, localcluster.ErrNoBinary) && os.Getenv("CI") == "" {
+		t.Skipf("no weaviate-server to run a cluster with (make setup installs it): %v", sharedErr)
+	}
+	if sharedErr != nil {
+		t.Fatal(sharedErr)
+	}
+	return shared.Addr(0), shared.GRPCAddr(0)
 }
+
+// The cluster the tests share (the fault test starts its own).
+var (
+	sharedOnce sync.Once
+	shared     *localcluster.Cluster
+	sharedErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared != nil {
+		if err := shared.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stop the test cluster:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+func startCluster(t *testing.T) *localcluster.Cluster {
+	t.Helper()
+	c, err := localcluster.Start(context.Background(), localcluster.Options{Nodes: 3})
+	if errors.Is(err, localcluster.ErrNoBinary) && os.Getenv("CI") == "" {
+		t.Skipf("no weaviate-server to run a cluster with (make setup installs it): %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := c.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return c
+}
+

@@ -471,8 +471,8 @@ func (s *Store) loadItems(ctx context.Context) error {
 		items = append(items, it)
 	}
 	if extra := len(got) - len(items); extra > 0 {
-		fmt.Fprintf(os.Stderr, "weaviate store %s: %d rows past row %d belong to an interrupted write; the next add replaces them\n",
-			s.o.Collection, extra, len(items))
+		fmt.Fprintf(os.Stderr, "weaviate store %s: %d rows past row %d are missing from the replicas read (an interrupted write, which the next add replaces, or replication catching up after a node's return); using rows 0..%d\n",
+			s.o.Collection, extra, len(items), len(items)-1)
 	}
 	s.items = items
 	return nil
@@ -615,4 +615,27 @@ func (s *Store) EachVector(fn func(id int64, v []float32) error) error {
 		}
 	}
 	return nil
+}
+
+// Placement says where the collection's shards live: for each node, the shard names it
+// holds a replica of and their object counts (as the nodes report them, which lags
+// writes by a little).
+func (s *Store) Placement(ctx context.Context) (map[string]map[string]int64, error) {
+	res, err := s.c.Cluster().NodesStatusGetter().WithClass(s.o.Collection).WithOutput("verbose").Do(ctx)
+	if err != nil {
+		return nil, describe(err, "nodes of "+s.o.Collection)
+	}
+	out := map[string]map[string]int64{}
+	for _, n := range res.Nodes {
+		for _, sh := range n.Shards {
+			if sh.Class != s.o.Collection {
+				continue
+			}
+			if out[n.Name] == nil {
+				out[n.Name] = map[string]int64{}
+			}
+			out[n.Name][sh.Name] = sh.ObjectCount
+		}
+	}
+	return out, nil
 }
