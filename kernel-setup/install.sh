@@ -8,6 +8,8 @@
 #                    against Debian's static libfaiss.a (Debian does not ship it built)
 #   Go tools         GoNB (a go.mod tool), goimports, gopls
 #   Jupyter kernel   "gonb", with a kernel.json whose PATH holds go, goimports and gopls
+#   weaviate-server  Weaviate v1.35.2 (go install into $(go env GOPATH)/bin, a few minutes):
+#                    the local clusters of simsearch/store/weaviate/localcluster
 #
 # Each step checks first and does nothing when its piece is already there, so a second run
 # takes seconds. Run as root or with sudo available. Environment:
@@ -141,6 +143,20 @@ cfg["env"]["GOMLX_NO_AUTO_INSTALL"] = "1"
 with open(path, "w") as f:
     json.dump(cfg, f, indent=1)
 EOF
+fi
+
+# --- 5. weaviate-server --------------------------------------------------------------------
+# It has no --version flag (it exits 1 on it): `go version -m` reads the module version
+# built into the binary.
+weaviate_version=v1.35.2
+wbin="$gobin/weaviate-server"
+have=$(go version -m "$wbin" 2>/dev/null | awk '$1 == "mod" && $2 == "github.com/weaviate/weaviate" { print $3 }' || true)
+if [ -x "$wbin" ] && [ "$have" = "$weaviate_version" ]; then
+  say "weaviate-server $weaviate_version: present ($wbin)"
+else
+  say "installing weaviate-server $weaviate_version into $gobin${have:+ (found $have)} (go install: a few minutes)"
+  go install "github.com/weaviate/weaviate/cmd/weaviate-server@$weaviate_version" \
+    || fail "go install github.com/weaviate/weaviate/cmd/weaviate-server@$weaviate_version"
 fi
 
 say "done. Check with: make doctor"
