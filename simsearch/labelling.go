@@ -52,7 +52,7 @@ func (ix *Index) Tags() ([]tags.Count, error) {
 // regression (with random untagged items as presumed negatives when the user gave few),
 // or the centroid of the positives when there are no negatives. It also returns the
 // tagged rows.
-func TagModel(ix *index.Index, l *tags.Log, tag string) (*learn.Model, map[int64]bool, error) {
+func TagModel(ix index.Store, l *tags.Log, tag string) (*learn.Model, map[int64]bool, error) {
 	labels := l.Labels(tag)
 	if len(labels) == 0 {
 		return nil, nil, fmt.Errorf("tag %q has no examples in this index", tag)
@@ -87,7 +87,7 @@ func TagModel(ix *index.Index, l *tags.Log, tag string) (*learn.Model, map[int64
 
 // TagScores fits a tag's model from the tags log in dir (an index folder) and scores every
 // item of the index: the model, the scores by row id, and the tagged rows.
-func TagScores(ctx context.Context, ix *index.Index, dir, tag string) (*learn.Model, []float32, map[int64]bool, error) {
+func TagScores(ctx context.Context, ix index.Store, dir, tag string) (*learn.Model, []float32, map[int64]bool, error) {
 	l, err := tags.Open(dir)
 	if err != nil {
 		return nil, nil, nil, err
@@ -107,7 +107,7 @@ func TagScores(ctx context.Context, ix *index.Index, dir, tag string) (*learn.Mo
 // uncertain items the classifier is least sure of (to tag next). Scores are
 // probabilities (logistic) or similarities to the positives' centroid.
 func (ix *Index) More(ctx context.Context, tag string, k, uncertain int) (top, unsure []Hit, err error) {
-	m, scores, tagged, err := TagScores(ctx, ix.Index, ix.Dir, tag)
+	m, scores, tagged, err := TagScores(ctx, ix.Store, ix.Dir, tag)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -119,7 +119,7 @@ func (ix *Index) More(ctx context.Context, tag string, k, uncertain int) (top, u
 		}
 		return out
 	}
-	us, err := learn.MostUncertain(ctx, ix.Index, m, uncertain, tagged)
+	us, err := learn.MostUncertain(ctx, ix.Store, m, uncertain, tagged)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -158,13 +158,13 @@ func (ix *Index) Export(ctx context.Context, tag string, top int, out string) (*
 			chosen = append(chosen, export.Choice{ID: h.ID, Label: tag, Score: h.Distance})
 		}
 	}
-	return export.Write(ix.Index, ix.Dir, chosen, out, export.Options{How: fmt.Sprintf("tag %q: its examples and the %d items its classifier ranks highest", tag, top), Source: ix.Corpus})
+	return export.Write(ix.Store, ix.Dir, chosen, out, export.Options{How: fmt.Sprintf("tag %q: its examples and the %d items its classifier ranks highest", tag, top), Source: ix.Corpus})
 }
 
 // Sample draws a sample of n items stratified by a tag's classifier, for the user to
 // label yes/no; Prevalence then estimates how common the tag is.
 func (ix *Index) Sample(ctx context.Context, tag string, n int, seed uint64) (*prevalence.Design, error) {
-	_, scores, _, err := TagScores(ctx, ix.Index, ix.Dir, tag)
+	_, scores, _, err := TagScores(ctx, ix.Store, ix.Dir, tag)
 	if err != nil {
 		return nil, err
 	}
@@ -180,10 +180,10 @@ func Prevalence(d *prevalence.Design, answers map[int]bool) (prevalence.Result, 
 // Clusters partitions the index's items into k groups (FAISS k-means), largest first, each
 // with its most typical members.
 func (ix *Index) Clusters(ctx context.Context, k int) ([]explore.Cluster, error) {
-	return explore.Clusters(ctx, ix.Index, k, explore.ClusterOptions{})
+	return explore.Clusters(ctx, ix.Store, k, explore.ClusterOptions{})
 }
 
-// MapOptions choose how MapChart colours the corpus.
+// MapOptions choose how MapChart projects and colours the corpus.
 type MapOptions struct {
 	// Color: "label" (default), "tag:NAME" (the tag's examples and its classifier's
 	// verdict), or "clusters:N" (k-means clusters).
@@ -191,10 +191,14 @@ type MapOptions struct {
 	// Thumbs is how many points (a random sample) show a thumbnail in their tooltip, for
 	// image corpora; 0 means 1,000, a negative number none.
 	Thumbs int
+	// Method is the projection: "pca" (default; principal components, fast, linear) or
+	// "umap" (explore.UMAP: keeps near neighbours together, slower; 15 neighbours, seed 1).
+	Method string
 }
 
-// MapChart draws the corpus as a 2-D map (PCA) coloured as o says; hover a point to see
-// the item. Show it with display.ShowChart, or put it in a display.Page.
+// MapChart draws the corpus as a 2-D map (PCA or UMAP, as o.Method says) coloured as o
+// says; hover a point to see the item, brush points to get the command that tags them.
+// Show it with display.ShowChart, or put it in a display.Page.
 func (ix *Index) MapChart(ctx context.Context, o MapOptions) (display.Chart, error) {
 	if o.Color == "" {
 		o.Color = "label"
@@ -202,7 +206,23 @@ func (ix *Index) MapChart(ctx context.Context, o MapOptions) (display.Chart, err
 	if o.Thumbs == 0 {
 		o.Thumbs = 1000
 	}
-	xy, err := explore.Project2D(ctx, ix.Index, 5000)
+	var (
+		xy     [][2]float32
+		err    error
+		method string
+		axes   [2]string
+	)
+	switch o.Method {
+	case "", "pca":
+		method, axes = "PCA", [2]string{"PC1", "PC2"}
+		xy, err = explore.Project2D(ctx, ix.Store, 5000)
+	case "umap":
+		method, axes = "UMAP", [2]string{"UMAP 1", "UMAP 2"}
+		// A small corpus gets smaller neighbourhoods (UMAP needs more points than neighbours).
+		xy, err = explore.UMAP(ctx, ix.Store, explore.UMAPOptions{Neighbors: max(2, min(15, ix.Len()-1)), Seed: 1})
+	default:
+		return nil, fmt.Errorf("map method %q: pca or umap", o.Method)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -215,11 +235,11 @@ func (ix *Index) MapChart(ctx context.Context, o MapOptions) (display.Chart, err
 		}
 	case strings.HasPrefix(o.Color, "tag:"):
 		tag := strings.TrimPrefix(o.Color, "tag:")
-		m, _, _, err := TagScores(ctx, ix.Index, ix.Dir, tag)
+		m, _, _, err := TagScores(ctx, ix.Store, ix.Dir, tag)
 		if err != nil {
 			return nil, err
 		}
-		probs, hasProb, err := learn.Probabilities(ctx, ix.Index, m)
+		probs, hasProb, err := learn.Probabilities(ctx, ix.Store, m)
 		if err != nil {
 			return nil, err
 		}
@@ -245,7 +265,7 @@ func (ix *Index) MapChart(ctx context.Context, o MapOptions) (display.Chart, err
 		if err != nil {
 			return nil, fmt.Errorf("map colour %q: clusters:N", o.Color)
 		}
-		cl, err := explore.Clusters(ctx, ix.Index, k, explore.ClusterOptions{Typical: 1})
+		cl, err := explore.Clusters(ctx, ix.Store, k, explore.ClusterOptions{Typical: 1})
 		if err != nil {
 			return nil, err
 		}
@@ -274,7 +294,7 @@ func (ix *Index) MapChart(ctx context.Context, o MapOptions) (display.Chart, err
 				tip += `<br><img width="64" height="64" style="image-rendering:pixelated" src="` + display.PNGDataURI(display.Thumbnail(rec.Image, 48)) + `">`
 			}
 		}
-		pts[i] = display.MapPoint{X: xy[i][0], Y: xy[i][1], Group: group[i], Tip: tip}
+		pts[i] = display.MapPoint{X: xy[i][0], Y: xy[i][1], Group: group[i], Tip: tip, ID: int64(i)}
 	}
-	return display.MapChart("corpus map (PCA), coloured by "+o.Color, pts), nil
+	return display.MapChart("corpus map ("+method+"), coloured by "+o.Color, pts, display.MapChartOptions{Index: ix.Dir, Axes: axes}), nil
 }

@@ -66,7 +66,7 @@ func cmdTag(ctx context.Context, args []string) error {
 	if err := tags.CheckTag(*tag); err != nil {
 		return err
 	}
-	ix, err := index.Open(*dir)
+	ix, err := openIndex(ctx, *dir, false)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func cmdTags(ctx context.Context, args []string) error {
 }
 
 // tagModel fits the model of a tag on an index (see simsearch.TagModel).
-func tagModel(ix *index.Index, l *tags.Log, tag string) (*learn.Model, map[int64]bool, error) {
+func tagModel(ix index.Store, l *tags.Log, tag string) (*learn.Model, map[int64]bool, error) {
 	m, tagged, err := simsearch.TagModel(ix, l, tag)
 	if err != nil && len(l.Labels(tag)) == 0 {
 		return nil, nil, fmt.Errorf("%w: corpushunt tag --tag %q --items ID,...", err, tag)
@@ -150,7 +150,7 @@ func cmdMore(ctx context.Context, args []string) error {
 	if *k < 1 || *k > maxK || *unc < 0 || *unc > maxK {
 		return fmt.Errorf("-k %d, --uncertain %d: want 1 to %d and 0 to %d", *k, *unc, maxK, maxK)
 	}
-	ix, err := index.Open(*dir)
+	ix, err := openIndex(ctx, *dir, false)
 	if err != nil {
 		return err
 	}
@@ -194,7 +194,7 @@ func cmdMore(ctx context.Context, args []string) error {
 	return nil
 }
 
-func scoredItems(ix *index.Index, s []learn.Scored) []map[string]any {
+func scoredItems(ix index.Store, s []learn.Scored) []map[string]any {
 	var out []map[string]any
 	for _, x := range s {
 		it, _ := ix.Item(x.ID)
@@ -203,7 +203,7 @@ func scoredItems(ix *index.Index, s []learn.Scored) []map[string]any {
 	return out
 }
 
-func printScored(ix *index.Index, s []learn.Scored) {
+func printScored(ix index.Store, s []learn.Scored) {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "rank\tid\tscore\tlabel\titem")
 	for i, x := range s {
@@ -233,7 +233,7 @@ func cmdClusters(ctx context.Context, args []string) error {
 	if *per < 1 || *per > 100 {
 		return fmt.Errorf("--typical %d: want 1 to 100", *per)
 	}
-	ix, err := index.Open(*dir)
+	ix, err := openIndex(ctx, *dir, false)
 	if err != nil {
 		return err
 	}
@@ -281,7 +281,7 @@ func writeJSONOut(v any) error {
 }
 
 // writeClustersPage writes a self-contained page of the clusters.
-func writeClustersPage(ix *index.Index, cl []explore.Cluster, root, out string) error {
+func writeClustersPage(ix index.Store, cl []explore.Cluster, root, out string) error {
 	var r display.Resolver
 	if c, err := corpusOf(ix, root); err == nil {
 		r = c
@@ -335,7 +335,7 @@ func cmdExport(ctx context.Context, args []string) error {
 	if *top < 0 || *top > 1_000_000 || *k < 1 || *k > maxK {
 		return fmt.Errorf("--top %d, -k %d: want 0..1000000 and 1..%d", *top, *k, maxK)
 	}
-	ix, err := index.Open(*dir)
+	ix, err := openIndex(ctx, *dir, false)
 	if err != nil {
 		return err
 	}
@@ -428,12 +428,13 @@ func cmdExport(ctx context.Context, args []string) error {
 }
 
 func init() {
-	register("map", "a 2-D map of the corpus (PCA) as an HTML scatter coloured by label, tag or cluster", cmdMap)
+	register("map", "a 2-D map of the corpus (PCA or UMAP) as an HTML scatter coloured by label, tag or cluster; brush points to get the command that tags them", cmdMap)
 }
 
 func cmdMap(ctx context.Context, args []string) error {
-	fs := newFlags("map", "map --index DIR [--color label|tag:NAME|clusters:N] [--thumbs 1000] --out map.html")
+	fs := newFlags("map", "map --index DIR [--method pca|umap] [--color label|tag:NAME|clusters:N] [--thumbs 1000] --out map.html")
 	dir := fs.String("index", "", "index directory (required)")
+	method := fs.String("method", "pca", "the projection: pca (principal components: fast, linear) or umap (keeps near neighbours together: slower)")
 	color := fs.String("color", "label", "what colours the points: label, tag:NAME (its examples and its classifier's verdict), clusters:N")
 	thumbs := fs.Int("thumbs", 1000, "image indexes: points (a random sample) whose tooltip shows a thumbnail")
 	root := fs.String("root", "", "where the indexed corpus lives now, if it moved")
@@ -447,23 +448,31 @@ func cmdMap(ctx context.Context, args []string) error {
 	if *thumbs < 0 || *thumbs > 20000 {
 		return fmt.Errorf("--thumbs %d: want 0 to 20000", *thumbs)
 	}
-	ix, err := index.Open(*dir)
+	if *method != "pca" && *method != "umap" {
+		return fmt.Errorf("--method %q: want pca or umap", *method)
+	}
+	ix, err := openIndex(ctx, *dir, false)
 	if err != nil {
 		return err
 	}
 	defer ix.Close()
 	src, _ := corpusOf(ix, *root)
-	s := &simsearch.Index{Index: ix, Dir: *dir, Corpus: src}
+	s := &simsearch.Index{Store: ix, Dir: *dir, Corpus: src}
 	t := *thumbs
 	if t == 0 {
 		t = -1 // none
 	}
-	c, err := s.MapChart(ctx, simsearch.MapOptions{Color: *color, Thumbs: t})
+	c, err := s.MapChart(ctx, simsearch.MapOptions{Color: *color, Thumbs: t, Method: *method})
 	if err != nil {
 		return err
 	}
 	p := &display.Page{Title: fmt.Sprintf("corpushunt map: %s (%d items, %s)", filepath.Base(*dir), ix.Len(), ix.Encoder().Name)}
-	p.Paragraph("Principal component analysis of the vectors: nearby points are similar items. Hover a point to see it; scroll to zoom; click a legend entry to hide a group.")
+	if *method == "umap" {
+		p.Paragraph("UMAP of the vectors: every item lies near its nearest neighbours, so groups of similar items show as islands (distances between islands mean little). Hover a point to see it; scroll to zoom; click a legend entry to hide a group.")
+	} else {
+		p.Paragraph("Principal component analysis of the vectors: nearby points are similar items. Hover a point to see it; scroll to zoom; click a legend entry to hide a group.")
+	}
+	p.Paragraph("Select points with the brush (toolbox, top right: rectangle or polygon): the command that tags them appears under the map, ready to copy.")
 	p.Chart(c)
 	if err := p.WriteFile(*out); err != nil {
 		return err
@@ -501,7 +510,7 @@ func cmdSample(ctx context.Context, args []string) error {
 			return fmt.Errorf("%s exists: choose another --out (a sheet you are labelling is never overwritten)", p)
 		}
 	}
-	ix, err := index.Open(*dir)
+	ix, err := openIndex(ctx, *dir, false)
 	if err != nil {
 		return err
 	}
@@ -582,7 +591,7 @@ func cmdPrevalence(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *sheet, err)
 	}
-	ix, err := index.Open(*dir)
+	ix, err := openIndex(ctx, *dir, false)
 	if err != nil {
 		return err
 	}

@@ -15,17 +15,29 @@ import (
 // Project2D maps every item of the index to 2-D by principal component analysis (gonum's
 // stat.PC), fitted on a random sample of at most sample items (default 5,000) and applied
 // to all: a map of the corpus in which nearby points are similar items.
-func Project2D(ctx context.Context, ix *index.Index, sample int) ([][2]float32, error) {
+func Project2D(ctx context.Context, ix index.Store, sample int) ([][2]float32, error) {
 	n, d := ix.Len(), ix.Dim()
 	if n < 3 {
 		return nil, fmt.Errorf("map: need at least 3 items, have %d", n)
 	}
-	if sample <= 0 {
-		sample = 5000
-	}
 	all := make([]float32, 0, n*d)
 	if err := ix.EachVector(func(_ int64, v []float32) error { all = append(all, v...); return nil }); err != nil {
 		return nil, err
+	}
+	out, err := pca2(ctx, all, d, sample)
+	if err != nil {
+		return nil, fmt.Errorf("map: %w", err)
+	}
+	return out, nil
+}
+
+// pca2 projects the rows of all (n·d values, n ≥ 3) onto their two leading principal
+// components, fitted on a random sample of at most sample rows (default 5,000; the same
+// sample for the same n) and applied to every row.
+func pca2(ctx context.Context, all []float32, d, sample int) ([][2]float32, error) {
+	n := len(all) / d
+	if sample <= 0 {
+		sample = 5000
 	}
 	rows := make([]int, n)
 	for i := range rows {
@@ -43,13 +55,17 @@ func Project2D(ctx context.Context, ix *index.Index, sample int) ([][2]float32, 
 	}
 	var pc stat.PC
 	if ok := pc.PrincipalComponents(x, nil); !ok {
-		return nil, fmt.Errorf("map: principal component analysis failed")
+		return nil, fmt.Errorf("principal component analysis failed")
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	var vecs mat.Dense
 	pc.VectorsTo(&vecs)
+	var comp [2][]float64
+	for c := range 2 {
+		comp[c] = mat.Col(nil, c, &vecs)
+	}
 	mean := make([]float64, d)
 	for r := range rows {
 		for j := range d {
@@ -61,7 +77,7 @@ func Project2D(ctx context.Context, ix *index.Index, sample int) ([][2]float32, 
 		for c := range 2 {
 			var s float64
 			for j := range d {
-				s += (float64(all[i*d+j]) - mean[j]) * vecs.At(j, c)
+				s += (float64(all[i*d+j]) - mean[j]) * comp[c][j]
 			}
 			out[i][c] = float32(s)
 		}

@@ -69,9 +69,14 @@ func (s *Server) train(w http.ResponseWriter, r *http.Request, h *handle) error 
 		return httpErr(http.StatusBadRequest, "factory string too long")
 	}
 	old := h.ix
-	if old.NList() == 0 && factory == "" {
+	ofx := old.FAISS()
+	if ofx == nil {
 		h.wmu.Unlock()
-		return httpErr(http.StatusBadRequest, "index %s is %s, which has no quantizer to retrain (give ?factory=IVF256,Flat to rebuild it as IVF)", h.name, old.Factory())
+		return httpErr(http.StatusBadRequest, "index %s is kept in %s, which builds its own index: nothing to retrain", h.name, h.dir)
+	}
+	if ofx.NList() == 0 && factory == "" {
+		h.wmu.Unlock()
+		return httpErr(http.StatusBadRequest, "index %s is %s, which has no quantizer to retrain (give ?factory=IVF256,Flat to rebuild it as IVF)", h.name, ofx.Factory())
 	}
 	jb := s.jobs.start(h.name, "train")
 	s.bg.Add(1)
@@ -80,7 +85,7 @@ func (s *Server) train(w http.ResponseWriter, r *http.Request, h *handle) error 
 		defer h.wmu.Unlock()
 		// The job outlives the request; a server shutdown waits for it (Run).
 		ctx := context.Background()
-		fresh, err := old.Index.Rebuild(ctx, factory, func(done, total int) {
+		fresh, err := ofx.Rebuild(ctx, factory, func(done, total int) {
 			s.jobs.update(jb, func(j *Job) { j.Done, j.Total = done, total })
 		})
 		if err == nil {
@@ -94,12 +99,12 @@ func (s *Server) train(w http.ResponseWriter, r *http.Request, h *handle) error 
 			return
 		}
 		h.mu.Lock()
-		old.Index.MoveLockTo(fresh)
+		ofx.MoveLockTo(fresh)
 		swapped := *old
-		swapped.Index = fresh
+		swapped.Store = fresh
 		h.ix = &swapped
 		h.mu.Unlock()
-		old.Index.Close()
+		ofx.Close()
 		s.jobs.update(jb, func(j *Job) { j.State, j.Finished = "done", time.Now().UTC() })
 	}()
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/jobs/%d", jb.ID))

@@ -18,14 +18,28 @@ func (s *Server) tagsList(w http.ResponseWriter, r *http.Request, h *handle) err
 	return writeJSON(w, map[string]any{"tags": l.Tags()})
 }
 
-// tagItems answers POST /tags: {"tag": "ship", "items": [12, 40], "negative": false,
-// "remove": false}.
+// tagMark is one verdict of the marks form of POST /tags.
+type tagMark struct {
+	Item     *int64 `json:"item"`
+	Positive *bool  `json:"positive"`
+}
+
+// tagItems answers POST /tags, one round of tagging (one Log.Add) per request, in either
+// form:
+//
+//	{"tag": "ship", "items": [12, 40], "negative": false, "remove": false}
+//	{"tag": "ship", "marks": [{"item": 12, "positive": true}, {"item": 40, "positive": false}]}
+//
+// The second carries positives and negatives together, so that a round's precision (the
+// share of the items looked at that were X) counts both. It answers the tags' counts and
+// what the round held.
 func (s *Server) tagItems(w http.ResponseWriter, r *http.Request, h *handle) error {
 	var req struct {
-		Tag      string  `json:"tag"`
-		Items    []int64 `json:"items"`
-		Negative bool    `json:"negative"`
-		Remove   bool    `json:"remove"`
+		Tag      string    `json:"tag"`
+		Items    []int64   `json:"items"`
+		Marks    []tagMark `json:"marks"`
+		Negative *bool     `json:"negative"`
+		Remove   *bool     `json:"remove"`
 	}
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
@@ -35,18 +49,50 @@ func (s *Server) tagItems(w http.ResponseWriter, r *http.Request, h *handle) err
 	if err := tags.CheckTag(req.Tag); err != nil {
 		return httpErr(http.StatusBadRequest, "%v", err)
 	}
-	if len(req.Items) == 0 || len(req.Items) > s.cfg.MaxBatch {
-		return httpErr(http.StatusBadRequest, "give 1 to %d item ids", s.cfg.MaxBatch)
+	type verdict struct {
+		id            int64
+		positive, rem bool
+	}
+	var want []verdict
+	switch {
+	case req.Items != nil && req.Marks != nil:
+		return httpErr(http.StatusBadRequest, `give "items" or "marks", not both`)
+	case req.Marks != nil:
+		if req.Negative != nil || req.Remove != nil {
+			return httpErr(http.StatusBadRequest, `"negative" and "remove" go with "items"; each of "marks" says "positive": true or false`)
+		}
+		if len(req.Marks) == 0 || len(req.Marks) > s.cfg.MaxBatch {
+			return httpErr(http.StatusBadRequest, "give 1 to %d marks", s.cfg.MaxBatch)
+		}
+		seen := make(map[int64]bool, len(req.Marks))
+		for i, m := range req.Marks {
+			if m.Item == nil || m.Positive == nil {
+				return httpErr(http.StatusBadRequest, `mark %d: give {"item": ID, "positive": true or false}`, i)
+			}
+			if seen[*m.Item] {
+				return httpErr(http.StatusBadRequest, "item %d is marked twice in one round", *m.Item)
+			}
+			seen[*m.Item] = true
+			want = append(want, verdict{id: *m.Item, positive: *m.Positive})
+		}
+	default:
+		if len(req.Items) == 0 || len(req.Items) > s.cfg.MaxBatch {
+			return httpErr(http.StatusBadRequest, "give 1 to %d item ids", s.cfg.MaxBatch)
+		}
+		neg, rem := req.Negative != nil && *req.Negative, req.Remove != nil && *req.Remove
+		for _, id := range req.Items {
+			want = append(want, verdict{id: id, positive: !neg, rem: rem})
+		}
 	}
 	h.mu.RLock()
-	var marks []tags.Mark
-	for _, id := range req.Items {
-		it, err := h.ix.Item(id)
+	marks := make([]tags.Mark, 0, len(want))
+	for _, v := range want {
+		it, err := h.ix.Item(v.id)
 		if err != nil {
 			h.mu.RUnlock()
-			return httpErr(http.StatusNotFound, "no item %d", id)
+			return httpErr(http.StatusNotFound, "no item %d", v.id)
 		}
-		marks = append(marks, tags.Mark{Tag: req.Tag, Ref: it.Ref, Positive: !req.Negative, Remove: req.Remove})
+		marks = append(marks, tags.Mark{Tag: req.Tag, Ref: it.Ref, Positive: v.positive, Remove: v.rem})
 	}
 	h.mu.RUnlock()
 	l, err := tags.Open(h.dir)
@@ -56,7 +102,18 @@ func (s *Server) tagItems(w http.ResponseWriter, r *http.Request, h *handle) err
 	if err := l.Add(marks...); err != nil {
 		return err
 	}
-	return writeJSON(w, map[string]any{"tags": l.Tags()})
+	var rd tags.Round
+	for _, m := range marks {
+		switch {
+		case m.Remove:
+		case m.Positive:
+			rd.Positive++
+		default:
+			rd.Negative++
+		}
+	}
+	return writeJSON(w, map[string]any{"tags": l.Tags(),
+		"round": map[string]any{"positive": rd.Positive, "negative": rd.Negative, "precision": rd.Precision()}})
 }
 
 // more answers GET /more?tag=NAME&k=N&uncertain=M: the corpus ranked by the tag's
@@ -83,7 +140,7 @@ func (s *Server) more(w http.ResponseWriter, r *http.Request, h *handle) error {
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	ix := h.ix.Index
+	ix := h.ix.Store
 	m, scores, tagged, err := simsearch.TagScores(r.Context(), ix, h.dir, tag)
 	if err != nil {
 		return httpErr(http.StatusBadRequest, "tag %q: %v", tag, err)

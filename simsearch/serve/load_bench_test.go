@@ -206,7 +206,7 @@ func loadIndex(b *testing.B, factory string) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("built %s (%d items) in %v", ix.Factory(), ix.Len(), time.Since(t0).Round(time.Millisecond))
+	b.Logf("built %s (%d items) in %v", ix.FAISS().Factory(), ix.Len(), time.Since(t0).Round(time.Millisecond))
 	ix.Close()
 	return dir
 }

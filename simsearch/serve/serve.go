@@ -1,6 +1,9 @@
 // Package serve is corpushunt's HTTP service: a JSON API to query, add to and retrain
 // indexes, and a web page (embedded, offline) with an upload box, a "how many" slider and
-// a ranked gallery.
+// a ranked gallery whose results are marked ✓/✗ and saved as one round of tagging
+// ("save round"), followed by more like the tagged; and a map view (ECharts, served from
+// the binary at /echarts.js) of the corpus, coloured by label, tag or cluster, where a
+// brushed (rectangle, lasso) or group selection is tagged ✓ or ✗ as one round.
 //
 //	POST /api/v1/query            {"item": ID} | {"text": "..."} | {"vector": [...]}, or a
 //	                              multipart form with an "image" file; k, nprobe as fields
@@ -13,8 +16,16 @@
 //	GET  /api/v1/jobs/{id}        a background job's progress
 //	GET  /api/v1/index            size, factory, metric, encoder, nprobe, tuning
 //	GET  /api/v1/tags             tags and their counts
-//	POST /api/v1/tags             {"tag": "ship", "items": [12, 40], "negative": false}  (token)
-//	GET  /api/v1/more?tag=ship&k=50&uncertain=20   more like these, and what to tag next
+//	POST /api/v1/tags             one round of tagging (token): {"tag": "ship", "items":
+//	                              [12, 40], "negative": false}, or positives and negatives
+//	                              together: {"tag": "ship", "marks": [{"item": 12,
+//	                              "positive": true}, {"item": 40, "positive": false}]}
+//	GET  /api/v1/more?tag=ship&k=50&uncertain=20   more like these, and what to tag next;
+//	                              round_precision: each round's share of ✓
+//	GET  /api/v1/map?color=label|tag|cluster&tag=ship&clusters=8&method=pca|umap&max=N
+//	                              the corpus in 2-D: points {id, x, y, group}, at most
+//	                              50,000 (a fixed sample of a larger index, said in
+//	                              "sampled" and "note"); cached until items are added
 //	GET  /healthz, GET /metrics   liveness; Prometheus metrics
 //
 // With several indexes each is also at /api/v1/indexes/{name}/...; the first is at the

@@ -355,3 +355,72 @@ func TestTagAndMoreLikeThese(t *testing.T) {
 		}
 	}
 }
+
+// POST /tags's marks form saves positives and negatives together as one round (one
+// Log.Add): GET /more reports its precision; the items form still works; bad bodies are
+// refused whole, with nothing saved.
+func TestTagMarksRound(t *testing.T) {
+	imgDir, _ := fixture(t)
+	_, ts := newServer(t, Config{Indexes: []IndexSpec{{Dir: imgDir}}, Token: "t", MaxBatch: 4})
+	u := ts.URL + "/api/v1"
+	// Items 0..39 are "dark", 40..79 "light".
+	a := do(t, "POST", u+"/tags", "application/json", strings.NewReader(`{"tag": "bright", "marks": [
+		{"item": 45, "positive": true}, {"item": 50, "positive": true}, {"item": 3, "positive": false}]}`), "t")
+	if a.code != 200 {
+		t.Fatalf("marks: %d %s", a.code, a.raw)
+	}
+	if got := fmt.Sprint(a.body["tags"], a.body["round"]); got != "[map[Negative:1 Positive:2 Tag:bright]] map[negative:1 positive:2 precision:0.6666666666666666]" {
+		t.Errorf("marks answer: %s", got)
+	}
+	rounds := func() string {
+		t.Helper()
+		a := do(t, "GET", u+"/more?tag=bright&k=5", "", nil, "")
+		if a.code != 200 {
+			t.Fatalf("more: %d %s", a.code, a.raw)
+		}
+		return fmt.Sprint(a.body["round_precision"])
+	}
+	if got := rounds(); got != "[0.6666666666666666]" {
+		t.Errorf("round precision after one mixed round: %s, want [0.667]", got)
+	}
+	// The items form: one more round, all negative.
+	if a := do(t, "POST", u+"/tags", "application/json", strings.NewReader(`{"tag": "bright", "items": [4, 5], "negative": true}`), "t"); a.code != 200 {
+		t.Fatalf("items form: %d %s", a.code, a.raw)
+	}
+	if got := rounds(); got != "[0.6666666666666666 0]" {
+		t.Errorf("round precision after an items round: %s", got)
+	}
+	for _, c := range []struct {
+		name, body, token string
+		code              int
+		want              string
+	}{
+		{"items and marks", `{"tag": "bright", "items": [1], "marks": [{"item": 2, "positive": true}]}`, "t", 400, "not both"},
+		{"no marks", `{"tag": "bright", "marks": []}`, "t", 400, "1 to 4 marks"},
+		{"over MaxBatch", `{"tag": "bright", "marks": [{"item": 1, "positive": true}, {"item": 2, "positive": true},
+			{"item": 6, "positive": true}, {"item": 7, "positive": false}, {"item": 8, "positive": false}]}`, "t", 400, "1 to 4 marks"},
+		{"unknown item", `{"tag": "bright", "marks": [{"item": 1, "positive": true}, {"item": 9999, "positive": false}]}`, "t", 404, "no item 9999"},
+		{"negative item", `{"tag": "bright", "marks": [{"item": -1, "positive": true}]}`, "t", 404, "no item -1"},
+		{"unknown mark field", `{"tag": "bright", "marks": [{"item": 1, "positive": true, "weight": 2}]}`, "t", 400, "unknown field"},
+		{"unknown field", `{"tag": "bright", "marks": [{"item": 1, "positive": true}], "round": 3}`, "t", 400, "unknown field"},
+		{"no verdict", `{"tag": "bright", "marks": [{"item": 1}]}`, "t", 400, `mark 0: give {"item": ID, "positive": true or false}`},
+		{"no item", `{"tag": "bright", "marks": [{"positive": true}]}`, "t", 400, "mark 0"},
+		{"twice", `{"tag": "bright", "marks": [{"item": 1, "positive": true}, {"item": 1, "positive": false}]}`, "t", 400, "item 1 is marked twice"},
+		{"negative with marks", `{"tag": "bright", "negative": true, "marks": [{"item": 1, "positive": true}]}`, "t", 400, `"negative" and "remove" go with "items"`},
+		{"bad tag", `{"tag": "../x", "marks": [{"item": 1, "positive": true}]}`, "t", 400, "bad tag name"},
+		{"no token", `{"tag": "bright", "marks": [{"item": 1, "positive": true}]}`, "", 401, "token"},
+		{"not a list", `{"tag": "bright", "marks": {"item": 1}}`, "t", 400, "bad JSON body"},
+	} {
+		a := do(t, "POST", u+"/tags", "application/json", strings.NewReader(c.body), c.token)
+		if a.code != c.code || !strings.Contains(fmt.Sprint(a.body["error"]), c.want) {
+			t.Errorf("%s: %d %s; want %d with an error saying %q", c.name, a.code, a.raw, c.code, c.want)
+		}
+	}
+	a = do(t, "GET", u+"/tags", "", nil, "")
+	if got := fmt.Sprint(a.body["tags"]); got != "[map[Negative:3 Positive:2 Tag:bright]]" {
+		t.Errorf("after refused requests the tags are %s, want the 2 ✓ 3 ✗ saved before", got)
+	}
+	if got := rounds(); got != "[0.6666666666666666 0]" {
+		t.Errorf("a refused request made a round: %s", got)
+	}
+}

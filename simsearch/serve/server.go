@@ -151,6 +151,9 @@ func (s *Server) routes() {
 	api("GET", "/tags", false, s.tagsList)
 	api("POST", "/tags", true, s.tagItems)
 	api("GET", "/more", false, s.more)
+	maps := &projections{} // this server's cached map projections
+	api("GET", "/map", false, func(w http.ResponseWriter, r *http.Request, h *handle) error { return s.mapPoints(w, r, h, maps) })
+	s.mux.Handle("GET /echarts.js", s.instrument("/echarts.js", serveECharts))
 	s.mux.Handle("GET /api/v1/indexes", s.instrument("/api/v1/indexes", func(w http.ResponseWriter, r *http.Request) error {
 		var out []map[string]any
 		for _, h := range s.handles {
@@ -345,7 +348,10 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request, h *handle) error 
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	ix := h.ix
-	nl := max(ix.NList(), 0)
+	nl := 0
+	if fx := ix.FAISS(); fx != nil {
+		nl = fx.NList()
+	}
 	nprobe, err := s.intParam(r, "nprobe", req.Nprobe, 0, 0, max(nl, 0))
 	if err != nil {
 		return err
@@ -529,12 +535,17 @@ func (s *Server) describe(h *handle) map[string]any {
 	if ix.Encoder != nil {
 		kind = string(ix.Encoder.Kind())
 	}
-	return map[string]any{
-		"name": h.name, "items": ix.Len(), "dim": ix.Dim(), "factory": ix.Factory(), "metric": ix.Metric(),
-		"higher_is_closer": ix.Metric().HigherIsCloser(), "encoder": ix.Index.Encoder(), "kind": kind,
-		"nprobe": ix.Nprobe(), "nlist": ix.NList(), "tuning": ix.Tuning(), "corpus": ix.Index.Corpus(),
-		"max_k": s.cfg.MaxK, "token_required": s.cfg.Token != "",
+	out := map[string]any{
+		"name": h.name, "items": ix.Len(), "dim": ix.Dim(), "metric": ix.Metric(),
+		"higher_is_closer": ix.Metric().HigherIsCloser(), "encoder": ix.Store.Encoder(), "kind": kind,
+		"corpus": ix.Store.Corpus(), "max_k": s.cfg.MaxK, "token_required": s.cfg.Token != "",
 	}
+	if fx := ix.FAISS(); fx != nil {
+		out["factory"], out["nprobe"], out["nlist"], out["tuning"] = fx.Factory(), fx.Nprobe(), fx.NList(), fx.Tuning()
+	} else if d, ok := ix.Store.(interface{ Describe() string }); ok {
+		out["store"] = d.Describe()
+	}
+	return out
 }
 
 func (s *Server) info(w http.ResponseWriter, r *http.Request, h *handle) error {
@@ -612,6 +623,9 @@ func (s *Server) add(w http.ResponseWriter, r *http.Request, h *handle) error {
 		}
 	}
 	// Keep the uploaded files first: an item never refers to a missing payload.
+	if len(uploads) > 0 && index.IsStoreURL(h.dir) {
+		return httpErr(http.StatusBadRequest, "index %s is kept in %s, which has no folder to keep uploaded images in: add them with `corpushunt add --store`", h.name, h.dir)
+	}
 	for i, b := range uploads {
 		if err := keepUpload(h.dir, strings.TrimPrefix(recs[i].Ref, uploadRef), b); err != nil {
 			return err
@@ -632,7 +646,7 @@ func (s *Server) add(w http.ResponseWriter, r *http.Request, h *handle) error {
 	if err := ix.Add(context.WithoutCancel(r.Context()), vecs, items, nil); err != nil {
 		return s.reload(h, fmt.Errorf("add: %w", err))
 	}
-	if err := ix.Save(context.WithoutCancel(r.Context()), h.dir); err != nil {
+	if err := ix.Flush(context.WithoutCancel(r.Context())); err != nil {
 		return s.reload(h, fmt.Errorf("save: %w", err))
 	}
 	s.items.WithLabelValues(h.name).Set(float64(ix.Len()))
@@ -651,7 +665,9 @@ func (s *Server) reload(h *handle, err error) error {
 	if lerr != nil {
 		return errors.Join(err, fmt.Errorf("reload after a failed commit: %w", lerr))
 	}
-	h.ix.Index.MoveLockTo(fresh.Index)
+	if old, nw := h.ix.FAISS(), fresh.FAISS(); old != nil && nw != nil {
+		old.MoveLockTo(nw)
+	}
 	h.ix.Close()
 	h.ix = fresh
 	return err
