@@ -25,15 +25,16 @@ func main() {
 	rounds := flag.Int("rounds", 5, "rounds of tagging")
 	per := flag.Int("per-round", 20, "items tagged per round")
 	top := flag.Int("top", 500, "how deep the ranking is scored")
-	kind := flag.String("model", "", "model from round 1: \"\" (logistic) or rocchio")
+	kind := flag.String("model", "", "model from round 1: \"\" (the default), logistic, rocchio, nearest, or a sum such as logistic+rocchio")
+	list := flag.Bool("list", false, "count the tag's list (tagged X items first, then the ranking of the rest) rather than the raw ranking")
 	flag.Parse()
-	if err := run(*dir, *starts, *rounds, *per, *top, *kind); err != nil {
+	if err := run(*dir, *starts, *rounds, *per, *top, *kind, *list); err != nil {
 		fmt.Fprintln(os.Stderr, "labelling:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string, starts, rounds, per, top int, kind string) error {
+func run(dir string, starts, rounds, per, top int, kind string, list bool) error {
 	ix, err := index.Open(dir)
 	if err != nil {
 		return err
@@ -75,7 +76,11 @@ func run(dir string, starts, rounds, per, top int, kind string) error {
 				return err
 			}
 			for _, r := range res {
-				found[r.Round] += float64(r.FoundTopK) / float64(n)
+				f := r.FoundTopK
+				if list {
+					f = r.FoundList
+				}
+				found[r.Round] += float64(f) / float64(n)
 				if r.Round < rounds {
 					prec[r.Round] += r.Precision / float64(n)
 				}

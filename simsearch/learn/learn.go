@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/corpushunt/corpushunt/simsearch/index"
@@ -35,6 +36,15 @@ type Model struct {
 	Parts []*Model
 }
 
+// HybridParts is what the default model sums, each part's scores standardised over the
+// corpus (ScoreAll): the logistic model, Rocchio's query, the nearest positive example
+// and the user's first example. Measured on CIFAR-10 (BENCHMARKS.md): the learned parts
+// find scattered classes, the example parts keep what the query by example found.
+const HybridParts = "logistic+rocchio+nearest+first"
+
+// MaxNearest bounds how many positive examples the nearest-example part compares with.
+const MaxNearest = 128
+
 // Options tune Fit.
 type Options struct {
 	L2    float64 // ridge penalty on the weights; default 1e-2
@@ -42,9 +52,11 @@ type Options struct {
 	// Weights, if set, weighs each example (e.g. less for presumed negatives).
 	Weights []float32
 	// Kind forces a model: "logistic"; "rocchio" (the positives' mean minus a quarter of
-	// the negatives', by inner product); "hybrid" (both, standardised and summed by
-	// ScoreAll: the best at finding more of a class, BENCHMARKS.md). "" is hybrid when
-	// there are negatives; without negatives every kind is the positives' centroid.
+	// the negatives', by inner product); "nearest" (the similarity to the closest
+	// positive example); "first" (to the first positive: the query by example);
+	// "hybrid" (HybridParts), or any sum of kinds joined by "+", each standardised over
+	// the corpus by ScoreAll. "" is hybrid when there are negatives; without negatives
+	// the centroid of the positives.
 	Kind string
 }
 
@@ -66,22 +78,55 @@ func Fit(x []float32, d int, y []bool, metric index.Metric, o Options) (*Model, 
 	if o.Kind == "" && pos < n {
 		o.Kind = "hybrid"
 	}
+	if strings.Contains(o.Kind, "+") && pos < n {
+		// A sum of kinds, each standardised over the corpus when scored (ScoreAll).
+		hm := &Model{Kind: "hybrid", Metric: metric, Positives: pos, Negatives: n - pos}
+		for _, k := range strings.Split(o.Kind, "+") {
+			po := o
+			po.Kind = k
+			pm, err := Fit(x, d, y, metric, po)
+			if err != nil {
+				return nil, err
+			}
+			hm.Parts = append(hm.Parts, pm)
+		}
+		return hm, nil
+	}
+	if o.Kind == "first" {
+		// The first positive example alone: the user's original query by example.
+		for i := range n {
+			if y[i] {
+				c := slices.Clone(x[i*d : (i+1)*d])
+				return &Model{Kind: "centroid", W: c, Metric: metric, Positives: 1}, nil
+			}
+		}
+	}
+	if o.Kind == "nearest" {
+		// The nearest positive: an item scores its similarity to the closest example,
+		// so each new positive brings its own neighbourhood.
+		// At most MaxNearest of them (evenly spread, the first kept), to bound the cost.
+		var rows []int
+		for i := range n {
+			if y[i] && (o.Weights == nil || o.Weights[i] >= 1) {
+				rows = append(rows, i)
+			}
+		}
+		if len(rows) > MaxNearest {
+			kept := make([]int, MaxNearest)
+			for j := range kept {
+				kept[j] = rows[j*len(rows)/MaxNearest]
+			}
+			rows = kept
+		}
+		w := make([]float32, 0, len(rows)*d)
+		for _, i := range rows {
+			w = append(w, x[i*d:(i+1)*d]...)
+		}
+		return &Model{Kind: "nearest", W: w, Metric: metric, Positives: pos, Negatives: n - pos}, nil
+	}
 	if o.Kind == "hybrid" && pos < n {
-		// Both views of the tags: the logistic model and Rocchio's query, each
-		// standardised over the corpus when scored (ScoreAll) and summed.
-		lo := o
-		lo.Kind = "logistic"
-		lm, err := Fit(x, d, y, metric, lo)
-		if err != nil {
-			return nil, err
-		}
-		ro := o
-		ro.Kind = "rocchio"
-		rm, err := Fit(x, d, y, metric, ro)
-		if err != nil {
-			return nil, err
-		}
-		return &Model{Kind: "hybrid", Parts: []*Model{lm, rm}, Metric: metric, Positives: pos, Negatives: n - pos}, nil
+		o.Kind = HybridParts
+		return Fit(x, d, y, metric, o)
 	}
 	if o.Kind == "rocchio" && pos < n {
 		// Rocchio's relevance feedback: towards the positives' mean, away from the
@@ -243,6 +288,24 @@ func normalise(v []float32) {
 // Score is a vector's score: the probability of X (logistic), or its similarity to the
 // centroid (negated squared distance for the l2 metric).
 func (m *Model) Score(v []float32) float32 {
+	if m.Kind == "nearest" {
+		d := len(v)
+		best := float32(math.Inf(-1))
+		for i := 0; i+d <= len(m.W); i += d {
+			p := m.W[i : i+d]
+			var s float32
+			if m.Metric == index.L2 {
+				for j, c := range p {
+					e := v[j] - c
+					s -= e * e
+				}
+			} else {
+				s = dot(p, v)
+			}
+			best = max(best, s)
+		}
+		return best
+	}
 	dp := dot(m.W, v)
 	switch {
 	case m.Kind == "logistic":
@@ -307,7 +370,7 @@ func ScoreAll(ctx context.Context, ix index.Store, m *Model) ([]float32, error) 
 		}
 		return sum, nil
 	}
-	if len(m.W) != ix.Dim() {
+	if len(m.W) != ix.Dim() && (m.Kind != "nearest" || len(m.W)%ix.Dim() != 0) {
 		return nil, fmt.Errorf("learn: %w: model of dimension %d, index %d", index.ErrDimension, len(m.W), ix.Dim())
 	}
 	out := make([]float32, 0, ix.Len())

@@ -73,10 +73,32 @@ func TestFitSeparatesAndFallsBackToCentroid(t *testing.T) {
 	if c.Score(v[0:16]) > 0 || c.Uncertainty(0.5) != 0 {
 		t.Error("centroid scores are negated squared distances and carry no uncertainty")
 	}
-	// The default with negatives is the hybrid: both members fitted.
+	// The default with negatives is the hybrid: every member fitted, the logistic first
+	// (MostUncertain asks it).
 	h, err := Fit(v[:400*16], 16, y[:400], index.L2, Options{})
-	if err != nil || h.Kind != "hybrid" || len(h.Parts) != 2 || h.Parts[0].Kind != "logistic" || h.Parts[1].Kind != "rocchio" {
+	if err != nil || h.Kind != "hybrid" || len(h.Parts) != 4 || h.Parts[0].Kind != "logistic" || h.Parts[1].Kind != "rocchio" ||
+		h.Parts[2].Kind != "nearest" || h.Parts[3].Kind != "centroid" || h.Parts[3].Positives != 1 {
 		t.Errorf("default model %+v %v", h, err)
+	}
+	// The nearest-example part scores an item by its closest positive.
+	np := 0
+	for _, p := range y[:200] {
+		if p {
+			np++
+		}
+	}
+	nm, err := Fit(v[:200*16], 16, y[:200], index.L2, Options{Kind: "nearest"})
+	if err != nil || np > MaxNearest || len(nm.W) != 16*np {
+		t.Fatalf("nearest: %d values for %d positives, %v", len(nm.W), np, err)
+	}
+	for i := range 200 {
+		if s := nm.Score(v[i*16 : (i+1)*16]); y[i] && s < -1e-6 || !y[i] && s > -1e-6 {
+			t.Fatalf("item %d (positive %v) scores %v: want 0 exactly for the positives themselves", i, y[i], s)
+		}
+	}
+	big, err := Fit(v[:400*16], 16, y[:400], index.L2, Options{Kind: "nearest"})
+	if err != nil || len(big.W) != 16*MaxNearest {
+		t.Fatalf("nearest over 190 positives keeps %d values, want %d", len(big.W), 16*MaxNearest)
 	}
 }
 

@@ -17,6 +17,9 @@ type RoundResult struct {
 	Tagged    int     // items tagged so far
 	Precision float64 // of the items tagged in this round, the fraction that were X
 	FoundTopK int     // X items among the top K of the ranking after this round
+	// FoundList is what the tag's list holds after this round (as export writes it):
+	// the items tagged X first, then the ranking of the untagged ones, top K in all.
+	FoundList int
 }
 
 // Simulate plays a user hunting for a class: starting from one example (start), each
@@ -77,6 +80,18 @@ func SimulateWith(ctx context.Context, ix index.Store, truth func(id int64) bool
 			return nil, err
 		}
 		res := RoundResult{Round: r, Tagged: len(ids), FoundTopK: found(scores)}
+		known := 0
+		for i, id := range ids {
+			if y[i] && truth(id) {
+				known++
+			}
+		}
+		res.FoundList = min(known, topK)
+		for _, s := range Top(scores, topK-res.FoundList, tagged) {
+			if truth(s.ID) {
+				res.FoundList++
+			}
+		}
 		if r < rounds {
 			pos := 0
 			next := Top(scores, perRound, tagged)
