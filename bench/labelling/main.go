@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -26,15 +27,16 @@ func main() {
 	per := flag.Int("per-round", 20, "items tagged per round")
 	top := flag.Int("top", 500, "how deep the ranking is scored")
 	kind := flag.String("model", "", "model from round 1: \"\" (the default), logistic, rocchio, nearest, or a sum such as logistic+rocchio")
+	only := flag.String("only", "", "comma-separated labels to run (default: all)")
 	list := flag.Bool("list", false, "count the tag's list (tagged X items first, then the ranking of the rest) rather than the raw ranking")
 	flag.Parse()
-	if err := run(*dir, *starts, *rounds, *per, *top, *kind, *list); err != nil {
+	if err := run(*dir, *starts, *rounds, *per, *top, *kind, *list, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "labelling:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string, starts, rounds, per, top int, kind string, list bool) error {
+func run(dir string, starts, rounds, per, top int, kind string, list bool, only string) error {
 	ix, err := index.Open(dir)
 	if err != nil {
 		return err
@@ -52,7 +54,9 @@ func run(dir string, starts, rounds, per, top int, kind string, list bool) error
 	}
 	labels := make([]string, 0, len(byLabel))
 	for l := range byLabel {
-		labels = append(labels, l)
+		if only == "" || slices.Contains(strings.Split(only, ","), l) {
+			labels = append(labels, l)
+		}
 	}
 	sort.Strings(labels)
 	fmt.Printf("index %s: %d items, %s, %s; model %q; %d starts per label, %d rounds of %d tags, found in the top %d\n",

@@ -1,8 +1,9 @@
-// Package learn ranks a corpus for a tag from a user's examples ("more like these"): a
-// logistic regression on the items' vectors when there are positive and negative
-// examples, the centroid of the positives when there are no negatives. It also proposes
-// the items whose label the model is least sure of, to tag next (an active-learning
-// round).
+// Package learn ranks a corpus for a tag from a user's examples ("more like these"):
+// with positive and negative examples, the sum of a logistic regression on the items'
+// vectors, Rocchio's query, and the similarity to the nearest and to the first positive
+// example, each standardised over the corpus (HybridParts); with positives only, their
+// centroid. It also proposes the items whose label the model is least sure of, to tag
+// next (an active-learning round), and simulates a user to measure it (Simulate).
 package learn
 
 import (
@@ -370,7 +371,10 @@ func ScoreAll(ctx context.Context, ix index.Store, m *Model) ([]float32, error) 
 		}
 		return sum, nil
 	}
-	if len(m.W) != ix.Dim() && (m.Kind != "nearest" || len(m.W)%ix.Dim() != 0) {
+	if m.Kind == "nearest" {
+		return scoreNearest(ctx, ix, m)
+	}
+	if len(m.W) != ix.Dim() {
 		return nil, fmt.Errorf("learn: %w: model of dimension %d, index %d", index.ErrDimension, len(m.W), ix.Dim())
 	}
 	out := make([]float32, 0, ix.Len())
@@ -384,6 +388,48 @@ func ScoreAll(ctx context.Context, ix index.Store, m *Model) ([]float32, error) 
 		return nil
 	})
 	return out, err
+}
+
+// NearestDepth is how many neighbours of each positive example the nearest-example part
+// asks the index for: its ranking is exact down to this depth; items farther from every
+// example share the lowest score found.
+const NearestDepth = 2000
+
+// scoreNearest scores every item by its similarity to the closest of the model's
+// examples, through the index's own search (one batched query of all the examples).
+func scoreNearest(ctx context.Context, ix index.Store, m *Model) ([]float32, error) {
+	d := ix.Dim()
+	if len(m.W) == 0 || len(m.W)%d != 0 {
+		return nil, fmt.Errorf("learn: %w: nearest-example model of %d values, index dimension %d", index.ErrDimension, len(m.W), d)
+	}
+	res, err := ix.Search(ctx, m.W, min(NearestDepth, ix.Len()), index.SearchOptions{})
+	if err != nil && !errors.Is(err, index.ErrKTooLarge) {
+		return nil, err
+	}
+	out := make([]float32, ix.Len())
+	seen := make([]bool, ix.Len())
+	floor := float32(math.Inf(1))
+	for _, hits := range res {
+		for _, h := range hits {
+			s := h.Distance
+			if m.Metric == index.L2 {
+				s = -s
+			}
+			if h.ID < 0 || h.ID >= int64(len(out)) {
+				continue
+			}
+			if !seen[h.ID] || s > out[h.ID] {
+				out[h.ID], seen[h.ID] = s, true
+			}
+			floor = min(floor, s)
+		}
+	}
+	for i := range out {
+		if !seen[i] {
+			out[i] = floor
+		}
+	}
+	return out, nil
 }
 
 // Top returns the k highest-scored items not in skip, best first.
