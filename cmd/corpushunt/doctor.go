@@ -20,6 +20,7 @@ import (
 	"github.com/corpushunt/corpushunt/datasets/yelp"
 	"github.com/corpushunt/corpushunt/simsearch/backend"
 	"github.com/corpushunt/corpushunt/simsearch/backend/blas"
+	"github.com/corpushunt/corpushunt/simsearch/store/weaviate/localcluster"
 )
 
 func init() {
@@ -49,6 +50,7 @@ func cmdDoctor(_ context.Context, args []string) error {
 		{"GoMLX pure-Go backend (training, encoding)", checkGoBackend, "report a bug: the pure-Go backend should always work", false},
 		{"Matrix products on the pure-Go backend", checkBLAS, "make setup (Debian libopenblas0); CORPUSHUNT_BLAS=0 keeps the pure-Go kernel on purpose", true},
 		{"GoMLX XLA backend (optional, GPU)", checkXLA, "on a GPU machine: GOMLX_BACKEND=xla:/path/to/pjrt_c_api_cuda_plugin.so (JAX's jax_plugins/xla_cuda*/xla_cuda_plugin.so works)", true},
+		{"weaviate-server (weaviate:// stores, optional)", checkWeaviate, "make setup, or " + localcluster.InstallCommand, true},
 		{"CIFAR-10 data", func() (string, error) { return checkCIFAR(*data) }, "corpushunt datasets download cifar10, or --data / $CORPUSHUNT_DATA", true},
 		{"Yelp data", func() (string, error) { return checkYelp(*data) }, "point --data or $CORPUSHUNT_DATA at a folder holding yelp/", true},
 	}
@@ -262,4 +264,25 @@ func checkXLA() (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no PJRT plugin found and %s does not name one; the pure-Go backend is used", backend.EnvBackend)
+}
+
+// checkWeaviate finds the weaviate-server binary local clusters run, and its version.
+func checkWeaviate() (string, error) {
+	bin, err := localcluster.FindBinary("")
+	if err != nil {
+		return "", err
+	}
+	out, err := exec.Command("go", "version", "-m", bin).Output()
+	if err != nil {
+		return bin, nil
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(l); len(f) >= 3 && f[0] == "mod" && f[1] == "github.com/weaviate/weaviate" {
+			if f[2] != "v"+localcluster.Version {
+				return "", fmt.Errorf("%s is %s, want v%s", bin, f[2], localcluster.Version)
+			}
+			return bin + " " + f[2], nil
+		}
+	}
+	return bin, nil
 }

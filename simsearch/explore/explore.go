@@ -1,6 +1,8 @@
 // Package explore answers corpus-level questions with an index: which items are most
-// isolated (outliers: far from even their nearest neighbours), and which pairs are near
-// duplicates (closer than a threshold, or the closest pairs overall).
+// isolated (outliers: far from even their nearest neighbours), which pairs are near
+// duplicates (closer than a threshold, or the closest pairs overall), what groups the
+// corpus falls into (k-means clusters, FAISS's), and how it looks on a plane: a map by
+// principal components (Project2D) or by UMAP, which keeps neighbourhoods.
 package explore
 
 import (

@@ -110,6 +110,9 @@ func OpenStore(ctx context.Context, addr string, create bool, cfg Config) (Store
 			if err := cfg.Validate(); err != nil {
 				return nil, err
 			}
+			if _, err := ReadManifest(addr); err == nil {
+				return nil, fmt.Errorf("%w: %s already holds an index; choose a new or empty folder", ErrNotIndexDir, addr)
+			}
 			lk, err := Lock(addr, LockOptions{})
 			if err != nil {
 				return nil, err
