@@ -68,4 +68,3 @@ func startCluster(t *testing.T) *localcluster.Cluster {
 	})
 	return c
 }
-

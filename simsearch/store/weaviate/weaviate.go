@@ -211,7 +211,8 @@ func metaUUID(collection, what string) string {
 type Store struct {
 	o      Options
 	c      *wv.Client
-	mu     sync.RWMutex
+	wmu    sync.Mutex   // serialises writers: Add, Close (and the lease they hold)
+	mu     sync.RWMutex // guards the fields below
 	m      manifest
 	items  []index.Item
 	leased bool

@@ -100,9 +100,13 @@ func (s *Store) Add(ctx context.Context, vectors []float32, items []index.Item, 
 	if s.m.Metric == index.Cosine {
 		vectors = index.Normalized(vectors, s.m.Dim)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+	// One Add at a time (wmu); searches go on meanwhile and see each batch once stored.
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.mu.RLock()
+	closed, base := s.closed, len(s.items)
+	s.mu.RUnlock()
+	if closed {
 		return fmt.Errorf("add: the store is closed")
 	}
 	if err := s.lease(ctx); err != nil {
@@ -123,7 +127,7 @@ func (s *Store) Add(ctx context.Context, vectors []float32, items []index.Item, 
 		end := min(start+Batch, n)
 		objs := make([]*models.Object, 0, end-start)
 		for i := start; i < end; i++ {
-			row := int64(len(s.items) + i - start)
+			row := int64(base + i)
 			props := map[string]any{"rowid": row, "ref": items[i].Ref, "label": items[i].Label, "text": items[i].Text}
 			if len(items[i].Meta) > 0 {
 				b, _ := json.Marshal(items[i].Meta)
@@ -133,9 +137,11 @@ func (s *Store) Add(ctx context.Context, vectors []float32, items []index.Item, 
 				Properties: props, Vector: models.C11yVector(vectors[i*d : (i+1)*d])})
 		}
 		if err := s.write(ctx, objs); err != nil {
-			return fmt.Errorf("add rows %d..%d to weaviate collection %s: %w", len(s.items), len(s.items)+end-start-1, s.o.Collection, err)
+			return fmt.Errorf("add rows %d..%d to weaviate collection %s: %w", base+start, base+end-1, s.o.Collection, err)
 		}
+		s.mu.Lock()
 		s.items = append(s.items, items[start:end]...)
+		s.mu.Unlock()
 		if progress != nil {
 			progress(end, n)
 		}
@@ -333,6 +339,8 @@ func (s *Store) SetAsset(name string, data []byte) error {
 
 // Close gives up the writer's lease, if taken.
 func (s *Store) Close() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
