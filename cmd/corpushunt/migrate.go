@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -138,7 +139,9 @@ func cmdMigrate(ctx context.Context, args []string) error {
 }
 
 // TopOverlap queries both stores by the vectors of up to q random rows of a and returns
-// the mean fraction of b's top k that is also in a's.
+// the mean fraction of b's top k that a's top k holds, ties counted: a hit of b scored
+// as well as a's k-th (to 1e-5, relative) counts, since among equally distant items
+// (duplicates) either store may return any.
 func TopOverlap(ctx context.Context, a, b index.Store, q, k int) (float64, error) {
 	n := a.Len()
 	ids := rand.New(rand.NewPCG(7, 7)).Perm(n)[:min(q, n)]
@@ -158,19 +161,26 @@ func TopOverlap(ctx context.Context, a, b index.Store, q, k int) (float64, error
 	if err != nil && !errors.Is(err, index.ErrKTooLarge) {
 		return 0, err
 	}
+	higher := a.Metric().HigherIsCloser()
 	var sum float64
 	for i := range ra {
+		if len(ra[i]) == 0 {
+			continue
+		}
 		in := map[int64]bool{}
 		for _, h := range ra[i] {
 			in[h.ID] = true
 		}
+		kth := float64(ra[i][len(ra[i])-1].Distance)
+		eps := 1e-5 * math.Max(1, math.Abs(kth))
 		same := 0
 		for _, h := range rb[i] {
-			if in[h.ID] {
+			d := float64(h.Distance)
+			if in[h.ID] || (higher && d >= kth-eps) || (!higher && d <= kth+eps) {
 				same++
 			}
 		}
-		sum += float64(same) / float64(max(len(ra[i]), 1))
+		sum += float64(same) / float64(len(ra[i]))
 	}
 	return sum / float64(len(ra)), nil
 }

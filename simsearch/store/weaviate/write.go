@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-openapi/strfmt"
 	"github.com/weaviate/weaviate-go-client/v5/weaviate/fault"
+	"github.com/weaviate/weaviate-go-client/v5/weaviate/filters"
 	"github.com/weaviate/weaviate-go-client/v5/weaviate/graphql"
 	"github.com/weaviate/weaviate/entities/models"
 
@@ -246,6 +247,20 @@ func (s *Store) search1(ctx context.Context, q []float32, k, total int) ([]index
 		WithConsistencyLevel(level(s.o.Read)).Do(ctx)
 	if err != nil {
 		return nil, describe(err, "search "+s.o.Collection)
+	}
+	s.mu.RLock()
+	n := len(s.items)
+	s.mu.RUnlock()
+	if len(res) == k && slices.ContainsFunc(res, func(r graphql.SearchResult) bool { row, _, _ := itemOf(r.Properties); return row >= int64(n) }) {
+		// Rows being written (here or by another writer) are not ours to show yet: ask
+		// again for rows below n only (a filtered search, which only this case pays for).
+		where := filters.Where().WithPath([]string{"rowid"}).WithOperator(filters.LessThan).WithValueInt(int64(n))
+		res, err = s.c.Experimental().Search().WithCollection(s.o.Collection).WithNearVector(nv).WithLimit(k).WithWhere(where).
+			WithProperties("rowid").WithMetadata(&graphql.Metadata{ID: true, Distance: true}).
+			WithConsistencyLevel(level(s.o.Read)).Do(ctx)
+		if err != nil {
+			return nil, describe(err, "search "+s.o.Collection)
+		}
 	}
 	hits := make([]index.Hit, 0, len(res))
 	s.mu.RLock()
