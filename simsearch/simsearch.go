@@ -437,3 +437,49 @@ func EvalSelf(ctx context.Context, ix index.Store, n int, seed uint64, ks []int,
 	}
 	return eval.Precision(labels, hits, ks)
 }
+
+// ErrNotFAISS is returned for what only an index directory (FAISS) does, asked of
+// another store.
+var ErrNotFAISS = errors.New("only an index directory (FAISS) does this")
+
+// Factory is an index directory's FAISS factory string ("" for other stores).
+func (ix *Index) Factory() string {
+	if fx := ix.FAISS(); fx != nil {
+		return fx.Factory()
+	}
+	return ""
+}
+
+// NList is an IVF index's number of lists (0 for other indexes and stores).
+func (ix *Index) NList() int {
+	if fx := ix.FAISS(); fx != nil {
+		return fx.NList()
+	}
+	return 0
+}
+
+// Nprobe is how many IVF lists a search visits (0 for other indexes and stores).
+func (ix *Index) Nprobe() int {
+	if fx := ix.FAISS(); fx != nil {
+		return fx.Nprobe()
+	}
+	return 0
+}
+
+// Tuning is the last nprobe tuning table of an IVF index (nil otherwise).
+func (ix *Index) Tuning() []index.TunePoint {
+	if fx := ix.FAISS(); fx != nil {
+		return fx.Tuning()
+	}
+	return nil
+}
+
+// Tune measures recall and speed per nprobe of an IVF index and keeps the best (see
+// index.Index.Tune); other stores tune themselves (ErrNotFAISS).
+func (ix *Index) Tune(ctx context.Context, o index.TuneOptions) (*index.TuneResult, error) {
+	fx := ix.FAISS()
+	if fx == nil {
+		return nil, fmt.Errorf("tune %s: %w", ix.Dir, ErrNotFAISS)
+	}
+	return fx.Tune(ctx, o)
+}
