@@ -3,6 +3,7 @@ package simsearch
 import (
 	"context"
 	"fmt"
+	"slices"
 	"html"
 	"math/rand/v2"
 	"strconv"
@@ -63,6 +64,28 @@ func TagModel(ix index.Store, l *tags.Log, tag string) (*learn.Model, map[int64]
 	}
 	if len(missing) > 0 {
 		Warn(fmt.Errorf("%d item(s) tagged %q are not in this index (e.g. %s)", len(missing), tag, missing[0]))
+	}
+	// The user's first example (the earliest mark still positive) leads: the hybrid's
+	// "first" part is the query by it.
+	for _, mk := range l.Marks() {
+		if mk.Tag != tag || !labels[mk.Ref] {
+			continue
+		}
+		items := ix.Items()
+		for i, id := range ids {
+			if items[id].Ref == mk.Ref && i > 0 {
+				d := ix.Dim()
+				row := slices.Clone(x[i*d : (i+1)*d])
+				copy(x[d:(i+1)*d], x[:i*d])
+				copy(x[:d], row)
+				copy(y[1:i+1], y[:i])
+				y[0] = true
+				copy(ids[1:i+1], ids[:i])
+				ids[0] = id
+				break
+			}
+		}
+		break
 	}
 	tagged := map[int64]bool{}
 	negs := 0
