@@ -542,8 +542,13 @@ func (s *Server) describe(h *handle) map[string]any {
 	}
 	if fx := ix.FAISS(); fx != nil {
 		out["factory"], out["nprobe"], out["nlist"], out["tuning"] = fx.Factory(), fx.Nprobe(), fx.NList(), fx.Tuning()
-	} else if d, ok := ix.Store.(interface{ Describe() string }); ok {
-		out["store"] = d.Describe()
+	} else {
+		if d, ok := ix.Store.(interface{ Short() string }); ok {
+			out["store"] = d.Short()
+		}
+		if d, ok := ix.Store.(interface{ Describe() string }); ok {
+			out["store_detail"] = d.Describe()
+		}
 	}
 	return out
 }

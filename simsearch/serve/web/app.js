@@ -47,7 +47,7 @@ function choose(ix) {
   $("k").max = Math.min(500, ix.max_k || 500, Math.max(1, ix.items - (ix.kind === "image" ? 0 : 0)));
   $("kout").value = $("k").value; // a lower max clamps the value
   const enc = ix.encoder && ix.encoder.name ? ix.encoder.name : "?";
-  $("info").textContent = `${ix.items.toLocaleString()} ${ix.kind || ""} items · ${ix.factory} · ${ix.metric} · encoder ${enc}` +
+  $("info").textContent = `${ix.items.toLocaleString()} ${ix.kind || ""} items · ${ix.factory || ix.store || "?"} · ${ix.metric} · encoder ${enc}` +
     (ix.nlist ? ` · nprobe ${ix.nprobe}/${ix.nlist}` : "");
   $("drop").hidden = ix.kind === "text";
   $("textform").hidden = ix.kind !== "text";

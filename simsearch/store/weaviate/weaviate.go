@@ -640,3 +640,8 @@ func (s *Store) Placement(ctx context.Context) (map[string]map[string]int64, err
 	}
 	return out, nil
 }
+
+// Short is a few words on the store, for headers: "weaviate, 3 shards × 2 replicas".
+func (s *Store) Short() string {
+	return fmt.Sprintf("weaviate, %d shards × %d replicas", s.m.Shards, s.m.Replicas)
+}
