@@ -3,9 +3,9 @@ package simsearch
 import (
 	"context"
 	"fmt"
-	"slices"
 	"html"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
