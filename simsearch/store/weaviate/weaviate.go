@@ -19,8 +19,9 @@
 // duplicates. A second class, CorpushuntStore, records each collection's manifest (the
 // dimension, metric, encoder and corpus, as an index directory's manifest.json does, plus
 // assets such as a text encoder's vocabulary), and a writer's lease: one writer per
-// collection at a time, like an index directory's lock. Tags live in the class
-// CorpushuntTag (see Tags).
+// collection at a time, like an index directory's lock. A collection's tags live in the
+// class TagClass(collection). These bookkeeping classes are replicated on every node (up
+// to 3), so one node's death loses neither.
 package weaviate
 
 import (
@@ -190,7 +191,6 @@ type manifest struct {
 
 const (
 	metaClass = "CorpushuntStore"
-	tagClass  = "CorpushuntTag"
 	// Batch is how many objects one write request carries.
 	Batch = 1000
 	// Lease is how long a writer's lease lasts without a write renewing it.
@@ -233,12 +233,18 @@ func connect(ctx context.Context, o Options) (*wv.Client, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := ensureClass(ctx, c, tagClass, []*models.Property{
-		textProp("collection", true), {Name: "seq", DataType: []string{"int"}}, textProp("mark", false),
-	}); err != nil {
-		return nil, err
-	}
 	return c, nil
+}
+
+// bookkeepingReplicas is the replication factor of the classes this package keeps
+// beside the collections (manifests, leases, tags): every node up to 3, so that a node's
+// death loses neither a manifest nor a writer's lease.
+func bookkeepingReplicas(ctx context.Context, c *wv.Client) (int64, error) {
+	nodes, err := c.Cluster().NodesStatusGetter().Do(ctx)
+	if err != nil {
+		return 0, describe(err, "nodes")
+	}
+	return int64(min(max(len(nodes.Nodes), 1), 3)), nil
 }
 
 func textProp(name string, filterable bool) *models.Property {
@@ -254,8 +260,12 @@ func ensureClass(ctx context.Context, c *wv.Client, name string, props []*models
 	if ok {
 		return nil
 	}
+	r, err := bookkeepingReplicas(ctx, c)
+	if err != nil {
+		return err
+	}
 	err = c.Schema().ClassCreator().WithClass(&models.Class{Class: name, Vectorizer: "none", Properties: props,
-		VectorIndexType: "flat"}).Do(ctx)
+		VectorIndexType: "flat", ReplicationConfig: &models.ReplicationConfig{Factor: r, AsyncEnabled: r > 1}}).Do(ctx)
 	if err != nil && !strings.Contains(strings.ToLower(describe(err, "").Error()), "already exists") {
 		return describe(err, "create class "+name)
 	}

@@ -34,12 +34,23 @@ func (s *Store) lease(ctx context.Context) error {
 	id := metaUUID(s.o.Collection, "writer")
 	props := map[string]any{"collection": s.o.Collection, "holder": holder(), "expires": time.Now().Add(Lease).Unix()}
 	if s.leased {
-		err := s.c.Data().Updater().WithClassName(metaClass).WithID(id).WithProperties(props).WithMerge().
-			WithConsistencyLevel(level(s.o.Write)).Do(ctx)
-		if err != nil {
-			return describe(err, "renew the writer's lease of "+s.o.Collection)
+		// Renewed with retries, like writes: a node restarting must not fail an ingest.
+		var err error
+		pause := 250 * time.Millisecond
+		for try := 0; try < 9; try++ {
+			err = s.c.Data().Updater().WithClassName(metaClass).WithID(id).WithProperties(props).WithMerge().
+				WithConsistencyLevel(level(s.o.Write)).Do(ctx)
+			if err == nil {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(pause):
+			}
+			pause = min(2*pause, 10*time.Second)
 		}
-		return nil
+		return describe(err, "renew the writer's lease of "+s.o.Collection)
 	}
 	for try := 0; try < 2; try++ {
 		_, err := s.c.Data().Creator().WithClassName(metaClass).WithID(id).WithProperties(props).
