@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"image"
+	"image/png"
+	"mime/multipart"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/corpushunt/corpushunt/datasets/cifar10/cifar10test"
@@ -12,6 +18,7 @@ import (
 	"github.com/corpushunt/corpushunt/simsearch/index"
 	"github.com/corpushunt/corpushunt/simsearch/ingest"
 	"github.com/corpushunt/corpushunt/simsearch/pixels"
+	"github.com/corpushunt/corpushunt/simsearch/serve"
 	"github.com/corpushunt/corpushunt/simsearch/store/weaviate/localcluster"
 	"github.com/corpushunt/corpushunt/simsearch/tags"
 )
@@ -88,6 +95,41 @@ func TestCLIWeaviateStore(t *testing.T) {
 	}
 	if l, _ := tags.Open(back); len(l.Tags()) != 1 || l.Tags()[0].Tag != "car" {
 		t.Errorf("tags after the round trip: %+v", l.Tags())
+	}
+	// The server answers from the collection: a query by item, the index's description,
+	// a map; an image upload (which needs a folder to keep the file) is refused clearly.
+	srv, err := serve.New(serve.Config{Indexes: []serve.IndexSpec{{Dir: w}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for _, rq := range []struct {
+		method, path, body string
+		code               int
+		want               string
+	}{
+		{"POST", "/api/v1/query", `{"item": 7, "k": 3}`, 200, `"rank":3`},
+		{"GET", "/api/v1/index", "", 200, `"store":"weaviate, 3 shards × 2 replicas"`},
+		{"GET", "/api/v1/map?color=label", "", 200, `"items":500`},
+		{"GET", "/api/v1/indexes/Tiny/items/7", "", 200, `"ref"`},
+	} {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest(rq.method, rq.path, strings.NewReader(rq.body)))
+		if rec.Code != rq.code || !strings.Contains(rec.Body.String(), rq.want) {
+			t.Errorf("%s %s: %d %.300s; want %d with %s", rq.method, rq.path, rec.Code, rec.Body.String(), rq.code, rq.want)
+		}
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("image", "new.png")
+	png.Encode(fw, image.NewRGBA(image.Rect(0, 0, 32, 32)))
+	mw.Close()
+	up := httptest.NewRequest("POST", "/api/v1/items", &body)
+	up.Header.Set("Content-Type", mw.FormDataContentType())
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, up)
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "no folder to keep uploaded images") {
+		t.Errorf("an image upload to a collection: %d %s; want 400 saying why", rec.Code, rec.Body.String())
 	}
 	// The collection refuses another encoder's vectors (pixels averaged 4×4, not 8×8).
 	px, err := pixels.New(32, 32, 3, 4)
