@@ -71,9 +71,8 @@ func TagModel(ix index.Store, l *tags.Log, tag string) (*learn.Model, map[int64]
 		if mk.Tag != tag || !labels[mk.Ref] {
 			continue
 		}
-		items := ix.Items()
 		for i, id := range ids {
-			if items[id].Ref == mk.Ref && i > 0 {
+			if it, err := ix.Item(id); err == nil && it.Ref == mk.Ref && i > 0 {
 				d := ix.Dim()
 				row := slices.Clone(x[i*d : (i+1)*d])
 				copy(x[d:(i+1)*d], x[:i*d])

@@ -8,18 +8,17 @@ import (
 	"image/png"
 	"mime/multipart"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/corpushunt/corpushunt/datasets/cifar10/cifar10test"
+	"github.com/corpushunt/corpushunt/internal/clustertest"
 	"github.com/corpushunt/corpushunt/simsearch/corpus"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 	"github.com/corpushunt/corpushunt/simsearch/ingest"
 	"github.com/corpushunt/corpushunt/simsearch/pixels"
 	"github.com/corpushunt/corpushunt/simsearch/serve"
-	"github.com/corpushunt/corpushunt/simsearch/store/weaviate/localcluster"
 	"github.com/corpushunt/corpushunt/simsearch/tags"
 )
 
@@ -31,14 +30,7 @@ func TestCLIWeaviateStore(t *testing.T) {
 	}
 	quiet = true
 	ctx := context.Background()
-	c, err := localcluster.Start(ctx, localcluster.Options{Nodes: 3})
-	if errors.Is(err, localcluster.ErrNoBinary) && os.Getenv("CI") == "" {
-		t.Skipf("no weaviate-server (make setup installs it): %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Stop()
+	c := clustertest.Start(t)
 	data := cifar10test.Write(t, t.TempDir(), 400, 100)
 	ix := filepath.Join(t.TempDir(), "ix")
 	back := filepath.Join(t.TempDir(), "back")

@@ -479,10 +479,16 @@ func (ix *Index) Search(ctx context.Context, queries []float32, k int, opts Sear
 // SearchByID uses the stored vector of row id as the query ("find me more like this").
 // With excludeSelf the item itself is left out of the k results.
 func (ix *Index) SearchByID(ctx context.Context, id int64, k int, excludeSelf bool, opts SearchOptions) ([]Hit, error) {
+	return SearchByVectorOf(ctx, ix, id, k, excludeSelf, opts)
+}
+
+// SearchByVectorOf is SearchByID for any store: it searches s by the stored vector of
+// row id, asking for one more hit when the item itself is to be left out.
+func SearchByVectorOf(ctx context.Context, s Store, id int64, k int, excludeSelf bool, opts SearchOptions) ([]Hit, error) {
 	if k < 1 {
 		return nil, fmt.Errorf("%w (got %d)", ErrBadK, k)
 	}
-	q, err := ix.Vector(id)
+	q, err := s.Vector(id)
 	if err != nil {
 		return nil, err
 	}
@@ -490,7 +496,7 @@ func (ix *Index) SearchByID(ctx context.Context, id int64, k int, excludeSelf bo
 	if excludeSelf {
 		kk++
 	}
-	res, err := ix.Search(ctx, q, kk, opts)
+	res, err := s.Search(ctx, q, kk, opts)
 	if res == nil {
 		return nil, err
 	}
@@ -502,13 +508,10 @@ func (ix *Index) SearchByID(ctx context.Context, id int64, k int, excludeSelf bo
 				out = append(out, h)
 			}
 		}
-		if len(out) > k {
-			out = out[:k]
+		hits = out[:min(len(out), k)]
+		for i := range hits {
+			hits[i].Rank = i + 1
 		}
-		for i := range out {
-			out[i].Rank = i + 1
-		}
-		hits = out
 		if errors.Is(err, ErrKTooLarge) && len(hits) == k {
 			err = nil // only the extra row for self pushed k past the size
 		}

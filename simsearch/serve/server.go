@@ -348,11 +348,7 @@ func (s *Server) query(w http.ResponseWriter, r *http.Request, h *handle) error 
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	ix := h.ix
-	nl := 0
-	if fx := ix.FAISS(); fx != nil {
-		nl = fx.NList()
-	}
-	nprobe, err := s.intParam(r, "nprobe", req.Nprobe, 0, 0, max(nl, 0))
+	nprobe, err := s.intParam(r, "nprobe", req.Nprobe, 0, 0, ix.NList())
 	if err != nil {
 		return err
 	}
@@ -540,8 +536,8 @@ func (s *Server) describe(h *handle) map[string]any {
 		"higher_is_closer": ix.Metric().HigherIsCloser(), "encoder": ix.Store.Encoder(), "kind": kind,
 		"corpus": ix.Store.Corpus(), "max_k": s.cfg.MaxK, "token_required": s.cfg.Token != "",
 	}
-	if fx := ix.FAISS(); fx != nil {
-		out["factory"], out["nprobe"], out["nlist"], out["tuning"] = fx.Factory(), fx.Nprobe(), fx.NList(), fx.Tuning()
+	if ix.FAISS() != nil {
+		out["factory"], out["nprobe"], out["nlist"], out["tuning"] = ix.Factory(), ix.Nprobe(), ix.NList(), ix.Tuning()
 	} else {
 		if d, ok := ix.Store.(interface{ Short() string }); ok {
 			out["store"] = d.Short()

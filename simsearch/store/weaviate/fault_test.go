@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corpushunt/corpushunt/internal/clustertest"
 	"github.com/corpushunt/corpushunt/internal/storetest"
 	"github.com/corpushunt/corpushunt/simsearch/index"
 	"github.com/corpushunt/corpushunt/simsearch/store/weaviate"
@@ -23,7 +24,7 @@ func TestNodeKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a cluster and waits out a node's death and return (-short)")
 	}
-	c := startCluster(t)
+	c := clustertest.Start(t)
 	ctx := context.Background()
 	const dim = 16
 	o := weaviate.Options{Host: c.Addr(0), GRPC: c.GRPCAddr(0), Collection: "Fault", Shards: 3, Replicas: 2, Write: "QUORUM", Read: "ONE"}

@@ -2,13 +2,13 @@ package weaviate_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/corpushunt/corpushunt/internal/clustertest"
 	"github.com/corpushunt/corpushunt/simsearch/store/weaviate/localcluster"
 )
 
@@ -25,12 +25,7 @@ func cluster(t *testing.T) (string, string) {
 	sharedOnce.Do(func() {
 		shared, sharedErr = localcluster.Start(context.Background(), localcluster.Options{Nodes: 3})
 	})
-	if errors.Is(sharedErr, localcluster.ErrNoBinary) && os.Getenv("CI") == "" {
-		t.Skipf("no weaviate-server to run a cluster with (make setup installs it): %v", sharedErr)
-	}
-	if sharedErr != nil {
-		t.Fatal(sharedErr)
-	}
+	clustertest.Check(t, sharedErr)
 	return shared.Addr(0), shared.GRPCAddr(0)
 }
 
@@ -50,21 +45,4 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
-}
-
-func startCluster(t *testing.T) *localcluster.Cluster {
-	t.Helper()
-	c, err := localcluster.Start(context.Background(), localcluster.Options{Nodes: 3})
-	if errors.Is(err, localcluster.ErrNoBinary) && os.Getenv("CI") == "" {
-		t.Skipf("no weaviate-server to run a cluster with (make setup installs it): %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := c.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
-	return c
 }

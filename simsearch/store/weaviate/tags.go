@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-openapi/strfmt"
 	wv "github.com/weaviate/weaviate-go-client/v5/weaviate"
+	"github.com/weaviate/weaviate-go-client/v5/weaviate/graphql"
 	"github.com/weaviate/weaviate/entities/models"
 
 	"github.com/corpushunt/corpushunt/simsearch/tags"
@@ -59,25 +60,17 @@ func (j *journal) Load() ([]tags.Mark, error) {
 		m   tags.Mark
 	}
 	var all []seqMark
-	after := ""
-	for {
-		res, err := j.c.Experimental().Search().WithCollection(cls).WithLimit(5000).WithAfter(after).
-			WithProperties("seq", "mark").WithConsistencyLevel(level(j.o.Read)).Do(ctx)
-		if err != nil {
-			return nil, describe(err, "read "+cls)
+	err = scan(ctx, j.c, cls, j.o.Read, 5000, nil, []string{"seq", "mark"}, func(r graphql.SearchResult) error {
+		raw, _ := r.Properties["mark"].(string)
+		var m tags.Mark
+		if err := json.Unmarshal([]byte(raw), &m); err != nil {
+			return fmt.Errorf("weaviate %s object %s: not a tag mark: %v", cls, r.ID, err)
 		}
-		if len(res) == 0 {
-			break
-		}
-		for _, r := range res {
-			raw, _ := r.Properties["mark"].(string)
-			var m tags.Mark
-			if err := json.Unmarshal([]byte(raw), &m); err != nil {
-				return nil, fmt.Errorf("weaviate %s object %s: not a tag mark: %v", cls, r.ID, err)
-			}
-			all = append(all, seqMark{toInt(r.Properties["seq"]), m})
-		}
-		after = res[len(res)-1].ID
+		all = append(all, seqMark{toInt(r.Properties["seq"]), m})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	sort.Slice(all, func(a, b int) bool { return all[a].seq < all[b].seq })
 	out := make([]tags.Mark, len(all))

@@ -454,24 +454,16 @@ func (s *Store) writeManifest(ctx context.Context, create bool) error {
 // replaced by the next Add.
 func (s *Store) loadItems(ctx context.Context) error {
 	got := map[int64]index.Item{}
-	after := ""
-	for {
-		res, err := s.c.Experimental().Search().WithCollection(s.o.Collection).WithLimit(5000).WithAfter(after).
-			WithProperties("rowid", "ref", "label", "text", "meta").WithConsistencyLevel(level(s.o.Read)).Do(ctx)
+	err := scan(ctx, s.c, s.o.Collection, s.o.Read, 5000, nil, []string{"rowid", "ref", "label", "text", "meta"}, func(r graphql.SearchResult) error {
+		row, it, err := itemOf(r.Properties)
 		if err != nil {
-			return describe(err, "read the items of "+s.o.Collection)
+			return fmt.Errorf("%w: weaviate collection %s, object %s: %v", index.ErrCorrupt, s.o.Collection, r.ID, err)
 		}
-		if len(res) == 0 {
-			break
-		}
-		for _, r := range res {
-			row, it, err := itemOf(r.Properties)
-			if err != nil {
-				return fmt.Errorf("%w: weaviate collection %s, object %s: %v", index.ErrCorrupt, s.o.Collection, r.ID, err)
-			}
-			got[row] = it
-		}
-		after = res[len(res)-1].ID
+		got[row] = it
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	items := make([]index.Item, 0, len(got))
 	for i := int64(0); ; i++ {
@@ -589,33 +581,23 @@ func (s *Store) EachVector(fn func(id int64, v []float32) error) error {
 	page := min(max(2_000_000/(4*d+256), 10), 2000)
 	all := make([]float32, n*d)
 	seen := make([]bool, n)
-	after := ""
-	ctx := context.Background()
-	for {
-		res, err := s.c.Experimental().Search().WithCollection(s.o.Collection).WithLimit(page).WithAfter(after).
-			WithProperties("rowid").WithMetadata(&graphql.Metadata{ID: true, Vector: true}).
-			WithConsistencyLevel(level(s.o.Read)).Do(ctx)
+	err := scan(context.Background(), s.c, s.o.Collection, s.o.Read, page, &graphql.Metadata{ID: true, Vector: true}, []string{"rowid"}, func(r graphql.SearchResult) error {
+		row, _, err := itemOf(r.Properties)
 		if err != nil {
-			return describe(err, "read the vectors of "+s.o.Collection)
+			return fmt.Errorf("%w: weaviate collection %s, object %s: %v", index.ErrCorrupt, s.o.Collection, r.ID, err)
 		}
-		if len(res) == 0 {
-			break
+		if row >= int64(n) {
+			return nil
 		}
-		for _, r := range res {
-			row, _, err := itemOf(r.Properties)
-			if err != nil {
-				return fmt.Errorf("%w: weaviate collection %s, object %s: %v", index.ErrCorrupt, s.o.Collection, r.ID, err)
-			}
-			if row >= int64(n) {
-				continue
-			}
-			if len(r.Vector) != d {
-				return fmt.Errorf("%w: weaviate collection %s row %d: %d-d vector, want %d", index.ErrCorrupt, s.o.Collection, row, len(r.Vector), d)
-			}
-			copy(all[row*int64(d):], r.Vector)
-			seen[row] = true
+		if len(r.Vector) != d {
+			return fmt.Errorf("%w: weaviate collection %s row %d: %d-d vector, want %d", index.ErrCorrupt, s.o.Collection, row, len(r.Vector), d)
 		}
-		after = res[len(res)-1].ID
+		copy(all[row*int64(d):], r.Vector)
+		seen[row] = true
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for i := range n {
 		if !seen[i] {
@@ -654,4 +636,30 @@ func (s *Store) Placement(ctx context.Context) (map[string]map[string]int64, err
 // Short is a few words on the store, for headers: "weaviate, 3 shards × 2 replicas".
 func (s *Store) Short() string {
 	return fmt.Sprintf("weaviate, %d shards × %d replicas", s.m.Shards, s.m.Replicas)
+}
+
+// scan reads every object of a class with a cursor, page objects at a time (with the
+// given metadata, or only ids), and hands each to fn.
+func scan(ctx context.Context, c *wv.Client, class, read string, page int, meta *graphql.Metadata, props []string, fn func(graphql.SearchResult) error) error {
+	after := ""
+	for {
+		q := c.Experimental().Search().WithCollection(class).WithLimit(page).WithAfter(after).
+			WithProperties(props...).WithConsistencyLevel(level(read))
+		if meta != nil {
+			q = q.WithMetadata(meta)
+		}
+		res, err := q.Do(ctx)
+		if err != nil {
+			return describe(err, "read "+class)
+		}
+		if len(res) == 0 {
+			return nil
+		}
+		for _, r := range res {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		after = res[len(res)-1].ID
+	}
 }

@@ -303,38 +303,7 @@ func score(m index.Metric, dist float32) float32 {
 // SearchByID uses row id's stored vector as the query; with excludeSelf the row itself
 // is left out of the k results.
 func (s *Store) SearchByID(ctx context.Context, id int64, k int, excludeSelf bool, opts index.SearchOptions) ([]index.Hit, error) {
-	if k < 1 {
-		return nil, fmt.Errorf("%w (got %d)", index.ErrBadK, k)
-	}
-	q, err := s.Vector(id)
-	if err != nil {
-		return nil, err
-	}
-	kk := k
-	if excludeSelf {
-		kk++
-	}
-	res, err := s.Search(ctx, q, kk, opts)
-	if res == nil {
-		return nil, err
-	}
-	hits := res[0]
-	if excludeSelf {
-		out := hits[:0]
-		for _, h := range hits {
-			if h.ID != id {
-				out = append(out, h)
-			}
-		}
-		hits = out[:min(len(out), k)]
-		for i := range hits {
-			hits[i].Rank = i + 1
-		}
-		if errors.Is(err, index.ErrKTooLarge) && len(hits) == k {
-			err = nil
-		}
-	}
-	return hits, err
+	return index.SearchByVectorOf(ctx, s, id, k, excludeSelf, opts)
 }
 
 // Flush has nothing to do: Weaviate has stored every row Add acknowledged, at the
