@@ -4,7 +4,7 @@
 // many of that label the top 500 holds for the plain query by example (round 0) and after
 // each round, averaged over several starting examples.
 //
-//	go run ./bench/labelling -index out/px [-starts 3] [-rounds 5] [-per-round 20] [-top 500]
+//	go run ./bench/labelling -index out/px [-starts 3] [-rounds 5] [-per-round 20] [-top 500] [-list] [-model K] [-only a,b] [-v]
 package main
 
 import (
@@ -26,17 +26,18 @@ func main() {
 	rounds := flag.Int("rounds", 5, "rounds of tagging")
 	per := flag.Int("per-round", 20, "items tagged per round")
 	top := flag.Int("top", 500, "how deep the ranking is scored")
-	kind := flag.String("model", "", "model from round 1: \"\" (the default), logistic, rocchio, nearest, or a sum such as logistic+rocchio")
+	kind := flag.String("model", "", "model from round 1: \"\" (the default, learn.HybridParts), a kind of learn.Options (logistic, rocchio, nearest, first, avoid, margin, veto), or a weighted sum such as logistic+first*2+veto")
 	only := flag.String("only", "", "comma-separated labels to run (default: all)")
 	list := flag.Bool("list", false, "count the tag's list (tagged X items first, then the ranking of the rest) rather than the raw ranking")
+	verbose := flag.Bool("v", false, "print each starting example's figures too (on standard error)")
 	flag.Parse()
-	if err := run(*dir, *starts, *rounds, *per, *top, *kind, *list, *only); err != nil {
+	if err := run(*dir, *starts, *rounds, *per, *top, *kind, *list, *only, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "labelling:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string, starts, rounds, per, top int, kind string, list bool, only string) error {
+func run(dir string, starts, rounds, per, top int, kind string, list bool, only string, verbose bool) error {
 	ix, err := index.Open(dir)
 	if err != nil {
 		return err
@@ -79,15 +80,20 @@ func run(dir string, starts, rounds, per, top int, kind string, list bool, only 
 			if err != nil {
 				return err
 			}
+			var each []string
 			for _, r := range res {
 				f := r.FoundTopK
 				if list {
 					f = r.FoundList
 				}
+				each = append(each, fmt.Sprint(f))
 				found[r.Round] += float64(f) / float64(n)
 				if r.Round < rounds {
 					prec[r.Round] += r.Precision / float64(n)
 				}
+			}
+			if verbose {
+				fmt.Fprintf(os.Stderr, "%s, starting from item %d: %s\n", l, byLabel[l][s], strings.Join(each, " "))
 			}
 		}
 		row := []string{l, fmt.Sprint(len(byLabel[l]))}

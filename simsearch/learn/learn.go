@@ -1,8 +1,8 @@
 // Package learn ranks a corpus for a tag from a user's examples ("more like these"):
 // with positive and negative examples, the sum of a logistic regression on the items'
-// vectors, Rocchio's query, and the similarity to the nearest and to the first positive
-// example, each standardised over the corpus (HybridParts); with positives only, their
-// centroid. It also proposes the items whose label the model is least sure of, to tag
+// vectors, the similarity to the nearest and to the first positive example, and a veto
+// on what lies nearer a negative example than any positive one, each standardised over
+// the corpus (HybridParts); with positives only, their centroid. It also proposes the items whose label the model is least sure of, to tag
 // next (an active-learning round), and simulates a user to measure it (Simulate).
 package learn
 
@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -35,13 +36,17 @@ type Model struct {
 	Positives, Negatives int
 	// Parts are a hybrid model's members (scored and standardised by ScoreAll).
 	Parts []*Model
+	// Weight multiplies a hybrid part's standardised score (0 means 1).
+	Weight float64
 }
 
 // HybridParts is what the default model sums, each part's scores standardised over the
-// corpus (ScoreAll): the logistic model, Rocchio's query, the nearest positive example
-// and the user's first example. Measured on CIFAR-10 (BENCHMARKS.md): the learned parts
-// find scattered classes, the example parts keep what the query by example found.
-const HybridParts = "logistic+rocchio+nearest+first"
+// corpus (ScoreAll): the logistic model, the nearest positive example, the user's first
+// example, and the veto of a one-nearest-neighbour rule on the user's examples. Measured
+// on CIFAR-10 (BENCHMARKS.md): the logistic part finds scattered classes, the example
+// parts keep what the query by example found, and the veto sinks the neighbourhoods of
+// what the user said is not X without sinking those of what they said is.
+const HybridParts = "logistic+nearest+first+veto"
 
 // MaxNearest bounds how many positive examples the nearest-example part compares with.
 const MaxNearest = 128
@@ -54,10 +59,14 @@ type Options struct {
 	Weights []float32
 	// Kind forces a model: "logistic"; "rocchio" (the positives' mean minus a quarter of
 	// the negatives', by inner product); "nearest" (the similarity to the closest
-	// positive example); "first" (to the first positive: the query by example);
-	// "hybrid" (HybridParts), or any sum of kinds joined by "+", each standardised over
-	// the corpus by ScoreAll. "" is hybrid when there are negatives; without negatives
-	// the centroid of the positives.
+	// positive example); "first" (to the first positive: the query by example); "avoid"
+	// (less the similarity to the closest negative example); "margin" (nearest and
+	// avoid added: a one-nearest-neighbour classifier's margin); "veto" (the margin
+	// where it is negative, else 0); "hybrid" (HybridParts), or any sum of kinds joined
+	// by "+", each standardised over the corpus by ScoreAll and weighted by a factor
+	// after "*" ("logistic*2+first"). The negative-example kinds use the user's
+	// negatives only, not presumed ones (Weights below 1). "" is hybrid when there are
+	// negatives; without negatives the centroid of the positives.
 	Kind string
 }
 
@@ -85,10 +94,19 @@ func Fit(x []float32, d int, y []bool, metric index.Metric, o Options) (*Model, 
 		for _, k := range strings.Split(o.Kind, "+") {
 			po := o
 			po.Kind = k
+			wgt := 1.0
+			if kk, ws, ok := strings.Cut(k, "*"); ok {
+				w, err := strconv.ParseFloat(ws, 64)
+				if err != nil || !(w > 0) || math.IsInf(w, 0) {
+					return nil, fmt.Errorf("learn: model part %q: the weight after * must be a positive number", k)
+				}
+				po.Kind, wgt = kk, w
+			}
 			pm, err := Fit(x, d, y, metric, po)
 			if err != nil {
 				return nil, err
 			}
+			pm.Weight = wgt
 			hm.Parts = append(hm.Parts, pm)
 		}
 		return hm, nil
@@ -102,13 +120,31 @@ func Fit(x []float32, d int, y []bool, metric index.Metric, o Options) (*Model, 
 			}
 		}
 	}
-	if o.Kind == "nearest" {
+	if o.Kind == "margin" || o.Kind == "veto" {
+		// The nearest positive's similarity less the nearest negative's: the margin of a
+		// one-nearest-neighbour classifier on the user's examples.
+		mm := &Model{Kind: o.Kind, Metric: metric, Positives: pos, Negatives: n - pos}
+		for _, k := range []string{"nearest", "avoid"} {
+			po := o
+			po.Kind = k
+			pm, err := Fit(x, d, y, metric, po)
+			if err != nil {
+				return nil, err
+			}
+			mm.Parts = append(mm.Parts, pm)
+		}
+		return mm, nil
+	}
+	if o.Kind == "nearest" || o.Kind == "avoid" {
 		// The nearest positive: an item scores its similarity to the closest example,
-		// so each new positive brings its own neighbourhood.
+		// so each new positive brings its own neighbourhood. "avoid" is its mirror on
+		// the user's negative examples (presumed negatives left out): an item loses its
+		// similarity to the closest one, so the neighbourhoods of what the user said is
+		// not X sink.
 		// At most MaxNearest of them (evenly spread, the first kept), to bound the cost.
 		var rows []int
 		for i := range n {
-			if y[i] && (o.Weights == nil || o.Weights[i] >= 1) {
+			if y[i] == (o.Kind == "nearest") && (o.Weights == nil || o.Weights[i] >= 1) {
 				rows = append(rows, i)
 			}
 		}
@@ -123,7 +159,7 @@ func Fit(x []float32, d int, y []bool, metric index.Metric, o Options) (*Model, 
 		for _, i := range rows {
 			w = append(w, x[i*d:(i+1)*d]...)
 		}
-		return &Model{Kind: "nearest", W: w, Metric: metric, Positives: pos, Negatives: n - pos}, nil
+		return &Model{Kind: o.Kind, W: w, Metric: metric, Positives: pos, Negatives: n - pos}, nil
 	}
 	if o.Kind == "hybrid" && pos < n {
 		o.Kind = HybridParts
@@ -289,7 +325,20 @@ func normalise(v []float32) {
 // Score is a vector's score: the probability of X (logistic), or its similarity to the
 // centroid (negated squared distance for the l2 metric).
 func (m *Model) Score(v []float32) float32 {
-	if m.Kind == "nearest" {
+	if m.Kind == "margin" || m.Kind == "veto" {
+		var s float32
+		for _, p := range m.Parts {
+			s += p.Score(v)
+		}
+		if m.Kind == "veto" {
+			return min(s, 0)
+		}
+		return s
+	}
+	if m.Kind == "nearest" || m.Kind == "avoid" {
+		if len(m.W) == 0 {
+			return 0
+		}
 		d := len(v)
 		best := float32(math.Inf(-1))
 		for i := 0; i+d <= len(m.W); i += d {
@@ -304,6 +353,9 @@ func (m *Model) Score(v []float32) float32 {
 				s = dot(p, v)
 			}
 			best = max(best, s)
+		}
+		if m.Kind == "avoid" {
+			return -best
 		}
 		return best
 	}
@@ -365,14 +417,50 @@ func ScoreAll(ctx context.Context, ix index.Store, m *Model) ([]float32, error) 
 			if sum == nil {
 				sum = make([]float32, len(sc))
 			}
+			wgt := p.Weight
+			if wgt == 0 {
+				wgt = 1
+			}
 			for i, v := range sc {
-				sum[i] += float32((float64(v) - mean) / sd)
+				sum[i] += float32(wgt * (float64(v) - mean) / sd)
 			}
 		}
 		return sum, nil
 	}
 	if m.Kind == "nearest" {
 		return scoreNearest(ctx, ix, m)
+	}
+	if m.Kind == "margin" || m.Kind == "veto" {
+		var sum []float32
+		for _, p := range m.Parts {
+			sc, err := ScoreAll(ctx, ix, p)
+			if err != nil {
+				return nil, err
+			}
+			if sum == nil {
+				sum = sc
+				continue
+			}
+			for i, v := range sc {
+				sum[i] += v
+			}
+		}
+		if m.Kind == "veto" {
+			for i, v := range sum {
+				sum[i] = min(v, 0)
+			}
+		}
+		return sum, nil
+	}
+	if m.Kind == "avoid" {
+		if len(m.W) == 0 {
+			return make([]float32, ix.Len()), nil // no negative example: nothing to avoid
+		}
+		sc, err := scoreNearest(ctx, ix, m)
+		for i := range sc {
+			sc[i] = -sc[i]
+		}
+		return sc, err
 	}
 	if len(m.W) != ix.Dim() {
 		return nil, fmt.Errorf("learn: %w: model of dimension %d, index %d", index.ErrDimension, len(m.W), ix.Dim())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -76,8 +77,8 @@ func TestFitSeparatesAndFallsBackToCentroid(t *testing.T) {
 	// The default with negatives is the hybrid: every member fitted, the logistic first
 	// (MostUncertain asks it).
 	h, err := Fit(v[:400*16], 16, y[:400], index.L2, Options{})
-	if err != nil || h.Kind != "hybrid" || len(h.Parts) != 4 || h.Parts[0].Kind != "logistic" || h.Parts[1].Kind != "rocchio" ||
-		h.Parts[2].Kind != "nearest" || h.Parts[3].Kind != "centroid" || h.Parts[3].Positives != 1 {
+	if err != nil || h.Kind != "hybrid" || len(h.Parts) != 4 || h.Parts[0].Kind != "logistic" || h.Parts[1].Kind != "nearest" ||
+		h.Parts[2].Kind != "centroid" || h.Parts[2].Positives != 1 || h.Parts[3].Kind != "veto" {
 		t.Errorf("default model %+v %v", h, err)
 	}
 	// The nearest-example part scores an item by its closest positive.
@@ -155,4 +156,120 @@ func BenchmarkFitAndScore(b *testing.B) {
 	}
 	b.ReportMetric(fit.Seconds()/float64(b.N), "fit-s")
 	b.ReportMetric(score.Seconds()/float64(b.N), "score-s")
+}
+
+// The negative-example parts: "avoid" sinks what is near a negative example, "margin" is
+// a one-nearest-neighbour classifier's margin on the user's examples, "veto" its negative
+// side (only what is nearer a negative than any positive sinks), and a part's weight
+// is given after * (fixed) or / (leading while positives are few).
+func TestAvoidMarginAndWeights(t *testing.T) {
+	const d = 16
+	v, lab := blobs(600, d, 2, 0.6, 4)
+	y := make([]bool, 200)
+	for i := range y {
+		y[i] = lab[i] == 1
+	}
+	x := v[:200*d]
+	av, err := Fit(x, d, y, index.L2, Options{Kind: "avoid"})
+	if err != nil || av.Kind != "avoid" {
+		t.Fatalf("avoid: %+v %v", av, err)
+	}
+	mg, err := Fit(x, d, y, index.L2, Options{Kind: "margin"})
+	if err != nil || mg.Kind != "margin" || len(mg.Parts) != 2 {
+		t.Fatalf("margin: %+v %v", mg, err)
+	}
+	vt, err := Fit(x, d, y, index.L2, Options{Kind: "veto"})
+	if err != nil || vt.Kind != "veto" {
+		t.Fatalf("veto: %+v %v", vt, err)
+	}
+	for i := range 200 {
+		row := x[i*d : (i+1)*d]
+		if s := vt.Score(row); y[i] && s != 0 || !y[i] && s >= 0 {
+			t.Fatalf("veto: example %d (positive %v) scores %v: want 0 for a positive, below 0 for a negative", i, y[i], s)
+		}
+		// l2: an item scores its squared distance to the nearest negative example.
+		if s := av.Score(row); !y[i] && (s < -1e-6 || s > 1e-6) || y[i] && s <= 1e-6 {
+			t.Fatalf("avoid: example %d (positive %v) scores %v: want 0 for a negative, above 0 for a positive", i, y[i], s)
+		}
+		if s := mg.Score(row); y[i] != (s > 0) {
+			t.Fatalf("margin: example %d (positive %v) scores %v: its sign must be its label", i, y[i], s)
+		}
+	}
+	// Held out, the margin classifies as well as a nearest-neighbour rule can here.
+	right := 0
+	for i := 200; i < 600; i++ {
+		if (mg.Score(v[i*d:(i+1)*d]) > 0) == (lab[i] == 1) {
+			right++
+		}
+	}
+	if acc := float64(right) / 400; acc < 0.9 {
+		t.Errorf("margin: held-out accuracy %.3f", acc)
+	}
+	// Presumed negatives (weight below 1) are not examples to avoid.
+	w := make([]float32, 200)
+	for i := range w {
+		w[i] = 0.5
+		if y[i] {
+			w[i] = 1
+		}
+	}
+	if none, err := Fit(x, d, y, index.L2, Options{Kind: "avoid", Weights: w}); err != nil || len(none.W) != 0 || none.Score(x[:d]) != 0 {
+		t.Errorf("avoid with presumed negatives only: %d values, %v; want none, scoring 0", len(none.W), err)
+	}
+
+	h, err := Fit(x, d, y, index.L2, Options{Kind: "logistic*2+first*0.5+margin"})
+	if err != nil || len(h.Parts) != 3 {
+		t.Fatalf("weighted parts: %+v %v", h, err)
+	}
+	if h.Parts[0].Weight != 2 || h.Parts[1].Weight != 0.5 || h.Parts[2].Weight != 1 {
+		t.Errorf("weights %v %v %v, want 2, 0.5, 1", h.Parts[0].Weight, h.Parts[1].Weight, h.Parts[2].Weight)
+	}
+	for _, bad := range []string{"logistic*0+first", "logistic*x+first", "logistic+first*-3", "logistic+first*NaN", "logistic*Inf+first"} {
+		if _, err := Fit(x, d, y, index.L2, Options{Kind: bad}); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	// Weights scale a part's standardised score: a part weighted far above the others
+	// ranks alone.
+	items := make([]index.Item, 600)
+	ix, err := index.Build(context.Background(), index.Config{Dim: d}, v, items, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	// Through the index (as "more like these" scores), the same scores as one by one: the
+	// corpus is within the nearest-example parts' search depth.
+	for _, m := range []*Model{av, mg, vt} {
+		all, err := ScoreAll(context.Background(), ix, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range all {
+			if want := m.Score(v[i*d : (i+1)*d]); math.Abs(float64(s-want)) > 1e-3*(1+math.Abs(float64(want))) {
+				t.Fatalf("%s: item %d scores %v through the index, %v alone", m.Kind, i, s, want)
+			}
+		}
+	}
+	heavy, err := Fit(x, d, y, index.L2, Options{Kind: "logistic+first*1000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := Fit(x, d, y, index.L2, Options{Kind: "first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := ScoreAll(context.Background(), ix, heavy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := ScoreAll(context.Background(), ix, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := Top(hs, 10, nil), Top(fs, 10, nil)
+	for i := range a {
+		if a[i].ID != b[i].ID {
+			t.Fatalf("first weighted 1000 ranks %v, the first example alone %v", a, b)
+		}
+	}
 }
