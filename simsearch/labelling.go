@@ -49,10 +49,11 @@ func (ix *Index) Tags() ([]tags.Count, error) {
 	return l.Tags(), nil
 }
 
-// TagModel fits a tag's model on an index from the examples in a tags log: a logistic
-// regression (with random untagged items as presumed negatives when the user gave few),
-// or the centroid of the positives when there are no negatives. It also returns the
-// tagged rows.
+// TagModel fits a tag's model on an index from the examples in a tags log: with negative
+// examples, learn's default hybrid (a logistic regression, with random untagged items as
+// presumed negatives when the user gave few, summed with the nearest and first positive
+// examples' similarities and a nearest-neighbour veto); with positives only, their
+// centroid. It also returns the tagged rows.
 func TagModel(ix index.Store, l *tags.Log, tag string) (*learn.Model, map[int64]bool, error) {
 	labels := l.Labels(tag)
 	if len(labels) == 0 {
@@ -126,8 +127,10 @@ func TagScores(ctx context.Context, ix index.Store, dir, tag string) (*learn.Mod
 }
 
 // More ranks the corpus for a tag from its examples: the k best untagged items, and the
-// uncertain items the classifier is least sure of (to tag next). Scores are
-// probabilities (logistic) or similarities to the positives' centroid.
+// uncertain items the classifier is least sure of (to tag next). Scores are the
+// hybrid's sums of standardised parts (higher is more like X), or similarities to the
+// positives' centroid when there are no negative examples; the uncertain items carry
+// their logistic probability.
 func (ix *Index) More(ctx context.Context, tag string, k, uncertain int) (top, unsure []Hit, err error) {
 	m, scores, tagged, err := TagScores(ctx, ix.Store, ix.Dir, tag)
 	if err != nil {
