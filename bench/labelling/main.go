@@ -60,8 +60,12 @@ func run(dir string, starts, rounds, per, top int, kind string, list bool, only 
 		}
 	}
 	sort.Strings(labels)
-	fmt.Printf("index %s: %d items, %s, %s; model %q; %d starts per label, %d rounds of %d tags, found in the top %d\n",
-		dir, ix.Len(), ix.Encoder().Name, ix.Metric(), kind, starts, rounds, per, top)
+	model := kind
+	if model == "" {
+		model = learn.HybridParts + " (the default)"
+	}
+	fmt.Printf("index %s: %d items, %s, %s; model %s; %d starts per label, %d rounds of %d tags, found in the top %d\n",
+		dir, ix.Len(), ix.Encoder().Name, ix.Metric(), model, starts, rounds, per, top)
 	head := []string{"label", "in corpus", "query by example"}
 	for r := 1; r <= rounds; r++ {
 		head = append(head, fmt.Sprintf("round %d", r))
