@@ -173,7 +173,12 @@ func cmdMore(ctx context.Context, args []string) error {
 	if *asJSON {
 		return writeJSONOut(map[string]any{"model": m.Kind, "top": scoredItems(ix, top), "uncertain": scoredItems(ix, uncertain)})
 	}
-	fmt.Printf("%q from %d positive and %d negative examples (%s); the best %d untagged items:\n", *tag, m.Positives, m.Negatives, m.Kind, len(top))
+	negs := len(tagged) - m.Positives
+	presumed := ""
+	if extra := m.Negatives - negs; extra > 0 {
+		presumed = fmt.Sprintf(", with %d random untagged items as presumed negatives", extra)
+	}
+	fmt.Printf("%q from %d positive and %d negative examples (%s%s); the best %d untagged items:\n", *tag, m.Positives, negs, m.Kind, presumed, len(top))
 	printScored(ix, top)
 	if len(uncertain) > 0 {
 		fmt.Printf("\nthe %d items the classifier is least sure of (tag them next):\n", len(uncertain))

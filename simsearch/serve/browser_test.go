@@ -199,6 +199,9 @@ func TestBrowserPage(t *testing.T) {
 	if got := fmt.Sprint(a.body["round_precision"]); a.code != 200 || got != "[0.6]" {
 		t.Errorf("GET /api/v1/more: round_precision %s (%d), want one round of precision 0.6", got, a.code)
 	}
+	if p, n, pn := a.body["positives"], a.body["negatives"], a.body["presumed_negatives"]; p != 3.0 || n != 2.0 || pn.(float64) <= 0 {
+		t.Errorf("GET /api/v1/more: %v positives, %v negatives, %v presumed; want the user's 3 and 2, and some presumed", p, n, pn)
+	}
 	shown := eval("ids shown", `[...document.querySelectorAll("#results figure")].map((f) => f.dataset.id).join(",")`)
 	for _, id := range tagged {
 		if strings.Contains(","+shown+",", ","+id+",") {

@@ -21,7 +21,10 @@
 //	                              together: {"tag": "ship", "marks": [{"item": 12,
 //	                              "positive": true}, {"item": 40, "positive": false}]}
 //	GET  /api/v1/more?tag=ship&k=50&uncertain=20   more like these, and what to tag next;
-//	                              round_precision: each round's share of ✓
+//	                              positives, negatives: the user's examples;
+//	                              presumed_negatives: random untagged items the model
+//	                              also learnt from; round_precision: each round's share
+//	                              of ✓
 //	GET  /api/v1/map?color=label|tag|cluster&tag=ship&clusters=8&method=pca|umap&max=N
 //	                              the corpus in 2-D: points {id, x, y, group}, at most
 //	                              50,000 (a fixed sample of a larger index, said in
