@@ -162,8 +162,14 @@ func (s *Server) more(w http.ResponseWriter, r *http.Request, h *handle) error {
 		rounds = append(rounds, rd.Precision())
 	}
 	negs := len(tagged) - m.Positives // the user's; the model's count adds presumed ones
-	return writeJSON(w, map[string]any{"model": m.Kind, "positives": m.Positives, "negatives": negs,
+	return writeJSON(w, map[string]any{
+		"model":              m.Kind,
+		"positives":          m.Positives,
+		"negatives":          negs,
 		"presumed_negatives": m.Negatives - negs,
-		"results":            conv(learn.Top(scores, k, tagged)), "uncertain": conv(unsure),
-		"round_precision": rounds, "higher_is_closer": true})
+		"results":            conv(learn.Top(scores, k, tagged)),
+		"uncertain":          conv(unsure),
+		"round_precision":    rounds,
+		"higher_is_closer":   true,
+	})
 }
