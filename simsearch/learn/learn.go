@@ -2,8 +2,9 @@
 // with positive and negative examples, the sum of a logistic regression on the items'
 // vectors, the similarity to the nearest and to the first positive example, and a veto
 // on what lies nearer a negative example than any positive one, each standardised over
-// the corpus (HybridParts); with positives only, their centroid. It also proposes the items whose label the model is least sure of, to tag
-// next (an active-learning round), and simulates a user to measure it (Simulate).
+// the corpus (HybridParts); with positives only, their centroid. It also proposes the
+// items whose label the model is least sure of, to tag next (an active-learning round),
+// and simulates a user to measure it (Simulate).
 package learn
 
 import (
@@ -24,6 +25,12 @@ import (
 
 // ErrNoPositive is returned when a tag has no positive example to learn from.
 var ErrNoPositive = errors.New("no positive example: tag at least one item as X")
+
+// ErrUnknownKind is returned for a model kind Fit does not know (see Options.Kind).
+var ErrUnknownKind = errors.New("unknown model kind")
+
+// kinds are the single kinds of Options.Kind.
+var kinds = []string{"logistic", "rocchio", "nearest", "first", "avoid", "margin", "veto", "hybrid"}
 
 // Model scores vectors for one tag: higher is more likely X.
 type Model struct {
@@ -75,6 +82,9 @@ func Fit(x []float32, d int, y []bool, metric index.Metric, o Options) (*Model, 
 	n := len(y)
 	if d < 1 || len(x) != n*d {
 		return nil, fmt.Errorf("learn: %d values for %d examples of dimension %d", len(x), n, d)
+	}
+	if o.Kind != "" && !strings.Contains(o.Kind, "+") && !slices.Contains(kinds, o.Kind) {
+		return nil, fmt.Errorf("learn: %w %q (kinds: %s, or a sum such as logistic+first*2)", ErrUnknownKind, o.Kind, strings.Join(kinds, ", "))
 	}
 	pos := 0
 	for _, p := range y {
@@ -322,8 +332,11 @@ func normalise(v []float32) {
 	}
 }
 
-// Score is a vector's score: the probability of X (logistic), or its similarity to the
-// centroid (negated squared distance for the l2 metric).
+// Score is a vector's score: the probability of X (logistic); its similarity to the
+// centroid, the first or the nearest positive example (negated squared distance for the
+// l2 metric); less its similarity to the nearest negative example (avoid); the two added
+// (margin), or their sum where negative, else 0 (veto). A hybrid is scored by ScoreAll,
+// which standardises its parts over the corpus.
 func (m *Model) Score(v []float32) float32 {
 	if m.Kind == "margin" || m.Kind == "veto" {
 		var s float32
@@ -331,6 +344,9 @@ func (m *Model) Score(v []float32) float32 {
 			s += p.Score(v)
 		}
 		if m.Kind == "veto" {
+			if len(m.Parts[1].W) == 0 {
+				return 0 // no negative example: nothing to veto
+			}
 			return min(s, 0)
 		}
 		return s
@@ -429,6 +445,9 @@ func ScoreAll(ctx context.Context, ix index.Store, m *Model) ([]float32, error) 
 	}
 	if m.Kind == "nearest" {
 		return scoreNearest(ctx, ix, m)
+	}
+	if m.Kind == "veto" && len(m.Parts[1].W) == 0 {
+		return make([]float32, ix.Len()), nil // no negative example: nothing to veto
 	}
 	if m.Kind == "margin" || m.Kind == "veto" {
 		var sum []float32

@@ -140,22 +140,31 @@ func BenchmarkFitAndScore(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer ix.Close()
-	b.ResetTimer()
-	var fit, score time.Duration
-	for range b.N {
-		t0 := time.Now()
-		m, err := Fit(v[:tags*d], d, y, index.L2, Options{})
-		if err != nil {
-			b.Fatal(err)
+	// The default, and the default before the veto (logistic+rocchio+nearest+first), for
+	// the ratio in one run.
+	for _, kind := range []string{"", "logistic+rocchio+nearest+first"} {
+		name := "default"
+		if kind != "" {
+			name = kind
 		}
-		t1 := time.Now()
-		if _, err := ScoreAll(context.Background(), ix, m); err != nil {
-			b.Fatal(err)
-		}
-		fit, score = fit+t1.Sub(t0), score+time.Since(t1)
+		b.Run(name, func(b *testing.B) {
+			var fit, score time.Duration
+			for range b.N {
+				t0 := time.Now()
+				m, err := Fit(v[:tags*d], d, y, index.L2, Options{Kind: kind})
+				if err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				if _, err := ScoreAll(context.Background(), ix, m); err != nil {
+					b.Fatal(err)
+				}
+				fit, score = fit+t1.Sub(t0), score+time.Since(t1)
+			}
+			b.ReportMetric(fit.Seconds()/float64(b.N), "fit-s")
+			b.ReportMetric(score.Seconds()/float64(b.N), "score-s")
+		})
 	}
-	b.ReportMetric(fit.Seconds()/float64(b.N), "fit-s")
-	b.ReportMetric(score.Seconds()/float64(b.N), "score-s")
 }
 
 // The negative-example parts: "avoid" sinks what is near a negative example, "margin" is
@@ -216,6 +225,20 @@ func TestAvoidMarginAndWeights(t *testing.T) {
 	if none, err := Fit(x, d, y, index.L2, Options{Kind: "avoid", Weights: w}); err != nil || len(none.W) != 0 || none.Score(x[:d]) != 0 {
 		t.Errorf("avoid with presumed negatives only: %d values, %v; want none, scoring 0", len(none.W), err)
 	}
+	noVeto, err := Fit(x, d, y, index.L2, Options{Kind: "veto", Weights: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		if s := noVeto.Score(x[i*d : (i+1)*d]); s != 0 {
+			t.Fatalf("veto without a negative example scores item %d %v, want 0", i, s)
+		}
+	}
+	for _, bad := range []string{"logstic", "logistic+frist", "centroid"} {
+		if _, err := Fit(x, d, y, index.L2, Options{Kind: bad}); !errors.Is(err, ErrUnknownKind) {
+			t.Errorf("kind %q: %v, want ErrUnknownKind", bad, err)
+		}
+	}
 
 	h, err := Fit(x, d, y, index.L2, Options{Kind: "logistic*2+first*0.5+margin"})
 	if err != nil || len(h.Parts) != 3 {
@@ -239,7 +262,7 @@ func TestAvoidMarginAndWeights(t *testing.T) {
 	defer ix.Close()
 	// Through the index (as "more like these" scores), the same scores as one by one: the
 	// corpus is within the nearest-example parts' search depth.
-	for _, m := range []*Model{av, mg, vt} {
+	for _, m := range []*Model{av, mg, vt, noVeto} {
 		all, err := ScoreAll(context.Background(), ix, m)
 		if err != nil {
 			t.Fatal(err)
