@@ -119,6 +119,18 @@ func Fit(x []float32, d int, y []bool, metric index.Metric, o Options) (*Model, 
 			pm.Weight = wgt
 			hm.Parts = append(hm.Parts, pm)
 		}
+		// A margin or veto shares the sum's nearest part (the same examples, fitted the
+		// same way), so that scoring searches for them once.
+		for _, p := range hm.Parts {
+			if p.Kind == "nearest" {
+				for _, q := range hm.Parts {
+					if q.Kind == "margin" || q.Kind == "veto" {
+						q.Parts[0] = p
+					}
+				}
+				break
+			}
+		}
 		return hm, nil
 	}
 	if o.Kind == "first" {
@@ -408,10 +420,16 @@ type Scored struct {
 // ScoreAll scores every item of the index. A hybrid model's score is the sum of its
 // members' scores, each standardised (z-score) over the corpus.
 func ScoreAll(ctx context.Context, ix index.Store, m *Model) ([]float32, error) {
+	return scoreAll(ctx, ix, m, map[*Model][]float32{})
+}
+
+// scoreAll is ScoreAll with the scores of the nearest-example models already computed
+// (a hybrid's nearest part and its veto's share one model: one search, not two).
+func scoreAll(ctx context.Context, ix index.Store, m *Model, nearest map[*Model][]float32) ([]float32, error) {
 	if m.Kind == "hybrid" {
 		var sum []float32
 		for _, p := range m.Parts {
-			sc, err := ScoreAll(ctx, ix, p)
+			sc, err := scoreAll(ctx, ix, p, nearest)
 			if err != nil {
 				return nil, err
 			}
@@ -444,7 +462,14 @@ func ScoreAll(ctx context.Context, ix index.Store, m *Model) ([]float32, error) 
 		return sum, nil
 	}
 	if m.Kind == "nearest" {
-		return scoreNearest(ctx, ix, m)
+		if sc, ok := nearest[m]; ok {
+			return slices.Clone(sc), nil
+		}
+		sc, err := scoreNearest(ctx, ix, m)
+		if err == nil {
+			nearest[m] = slices.Clone(sc)
+		}
+		return sc, err
 	}
 	if m.Kind == "veto" && len(m.Parts[1].W) == 0 {
 		return make([]float32, ix.Len()), nil // no negative example: nothing to veto
@@ -452,7 +477,7 @@ func ScoreAll(ctx context.Context, ix index.Store, m *Model) ([]float32, error) 
 	if m.Kind == "margin" || m.Kind == "veto" {
 		var sum []float32
 		for _, p := range m.Parts {
-			sc, err := ScoreAll(ctx, ix, p)
+			sc, err := scoreAll(ctx, ix, p, nearest)
 			if err != nil {
 				return nil, err
 			}

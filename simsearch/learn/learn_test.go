@@ -81,6 +81,9 @@ func TestFitSeparatesAndFallsBackToCentroid(t *testing.T) {
 		h.Parts[2].Kind != "centroid" || h.Parts[2].Positives != 1 || h.Parts[3].Kind != "veto" {
 		t.Errorf("default model %+v %v", h, err)
 	}
+	if h.Parts[3].Parts[0] != h.Parts[1] {
+		t.Error("the veto does not share the hybrid's nearest part: scoring would search for the positives twice")
+	}
 	// The nearest-example part scores an item by its closest positive.
 	np := 0
 	for _, p := range y[:200] {
