@@ -47,10 +47,7 @@ func TestExplorePanelInJupyter(t *testing.T) {
 		t.Skip("Debian's jupyter-notebook (the classic Notebook server) is not installed (make setup installs it)")
 	}
 	requireJupyter(t)
-	chrome, err := browsercheck.Chromium()
-	if err != nil {
-		t.Skipf("no Chromium to open the notebook in (make setup installs it): %v", err)
-	}
+	chrome := browsercheck.ForTest(t)
 	start := time.Now()
 	module, err := filepath.Abs("..")
 	if err != nil {
@@ -124,28 +121,9 @@ func TestExplorePanelInJupyter(t *testing.T) {
 	defer cancelBrowser()
 
 	// The page's console errors and warnings: kept for failure reports.
-	var mu sync.Mutex
-	var console []string
-	msgs := chromedp.Console(bctx)
-	consoleDone := make(chan struct{})
-	go func() {
-		defer close(consoleDone)
-		for m, err := range msgs {
-			if err != nil {
-				return
-			}
-			if m.IsException() || m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleWarning {
-				mu.Lock()
-				console = append(console, fmt.Sprintf("%s: %s (%s:%d)", m.Type, m, m.URL, m.Line+1))
-				mu.Unlock()
-			}
-		}
-	}()
-	consoleLines := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), console...)
-	}
+	consoleLines, consoleDone := browsercheck.Console(bctx, func(m chromedp.ConsoleMessage) bool {
+		return m.IsException() || m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleWarning
+	})
 	defer func() {
 		if t.Failed() {
 			t.Logf("page console:\n%s", strings.Join(consoleLines(), "\n"))

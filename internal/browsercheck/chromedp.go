@@ -2,6 +2,11 @@ package browsercheck
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"testing"
 
 	"github.com/chromedp/chromedp"
 )
@@ -32,4 +37,47 @@ func Browser(ctx context.Context, chrome, userDataDir string, width, height int)
 	)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	return bctx, func() { cancelBrowser(); cancelAlloc() }
+}
+
+// ForTest returns the Chromium binary for a test that drives a browser. Without one the
+// test is skipped, except under CI (the CI environment variable set), where `make setup`
+// must have installed it and its absence fails the test.
+func ForTest(tb testing.TB) string {
+	tb.Helper()
+	chrome, err := Chromium()
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			tb.Skipf("skipping the browser test: %v", err)
+		}
+		tb.Fatal(err)
+	}
+	return chrome
+}
+
+// Console collects the console messages of the browser in bctx that keep accepts, each as
+// "type: text (url:line)", until the browser closes (then done is closed). lines returns
+// those collected so far.
+func Console(bctx context.Context, keep func(chromedp.ConsoleMessage) bool) (lines func() []string, done <-chan struct{}) {
+	var mu sync.Mutex
+	var got []string
+	closed := make(chan struct{})
+	msgs := chromedp.Console(bctx)
+	go func() {
+		defer close(closed)
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			if keep(m) {
+				mu.Lock()
+				got = append(got, fmt.Sprintf("%s: %s (%s:%d)", m.Type, m, m.URL, m.Line+1))
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
+	}, closed
 }

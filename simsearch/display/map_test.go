@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -111,10 +109,7 @@ func TestMapChartBrushHTML(t *testing.T) {
 // of the points inside it (from both groups, the large-mode one included) in the tag
 // command under the chart, with the tag name typed in the box.
 func TestMapChartBrushInBrowser(t *testing.T) {
-	chrome, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("skipping the browser test: no Chromium on PATH (`make setup` installs Debian's chromium)")
-	}
+	chrome := browsercheck.ForTest(t)
 	pts := brushPoints()
 	c := MapChart("brush test", pts, MapChartOptions{Index: "/data/my index"})
 	page := filepath.Join(t.TempDir(), "map.html")
@@ -133,29 +128,13 @@ func TestMapChartBrushInBrowser(t *testing.T) {
 	defer cancel()
 	bctx, cancelBrowser := browsercheck.Browser(tctx, chrome, t.TempDir(), 1200, 1000)
 	defer cancelBrowser()
-	var mu sync.Mutex
-	var pageErrs []string
-	msgs := chromedp.Console(bctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for m, err := range msgs {
-			if err != nil {
-				return
-			}
-			if m.IsException() || m.Type == chromedp.ConsoleError {
-				mu.Lock()
-				pageErrs = append(pageErrs, fmt.Sprint(m))
-				mu.Unlock()
-			}
-		}
-	}()
+	pageErrs, done := browsercheck.Console(bctx, func(m chromedp.ConsoleMessage) bool {
+		return m.IsException() || m.Type == chromedp.ConsoleError
+	})
 	defer func() {
 		cancelBrowser()
 		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, e := range pageErrs {
+		for _, e := range pageErrs() {
 			t.Errorf("page console: %s", e)
 		}
 	}()

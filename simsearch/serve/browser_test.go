@@ -5,11 +5,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,10 +27,7 @@ const EnvScreenshot = "CORPUSHUNT_SCREENSHOT"
 // index and type a query; mark results ✓ and ✗, save them as one round and get more like
 // them. It is skipped where Chromium is not installed (`make setup` installs Debian's).
 func TestBrowserPage(t *testing.T) {
-	chrome, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("skipping the browser test: no Chromium on PATH (`make setup` installs Debian's chromium)")
-	}
+	chrome := browsercheck.ForTest(t)
 	imgDir, txtDir := fixture(t)
 	const token = "s3cret-token"
 	_, ts := newServer(t, Config{Token: token, Indexes: []IndexSpec{{Name: "img", Dir: imgDir}, {Name: "tickets", Dir: txtDir}}})
@@ -237,10 +232,7 @@ func TestBrowserPage(t *testing.T) {
 // server has; hovering a point shows its image; the text index's map shows texts; a
 // large-mode map of 2,500 vectors brushes exactly the points inside the rectangle.
 func TestBrowserMap(t *testing.T) {
-	chrome, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("skipping the browser test: no Chromium on PATH (`make setup` installs Debian's chromium)")
-	}
+	chrome := browsercheck.ForTest(t)
 	imgDir, txtDir := fixture(t)
 	const token = "s3cret-token"
 	vecDir := vectorFixture(t, 2500, 16)
@@ -504,30 +496,14 @@ type browserPage struct {
 func openBrowser(t *testing.T, chrome string) *browserPage {
 	tctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	bctx, cancelBrowser := browsercheck.Browser(tctx, chrome, t.TempDir(), 1280, 900)
-	var mu sync.Mutex
-	var pageErrs []string
-	msgs := chromedp.Console(bctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for m, err := range msgs {
-			if err != nil {
-				return
-			}
-			if m.IsException() || m.Type == chromedp.ConsoleError && !strings.Contains(m.URL, "favicon.ico") {
-				mu.Lock()
-				pageErrs = append(pageErrs, fmt.Sprintf("%s (%s:%d)", m, m.URL, m.Line+1))
-				mu.Unlock()
-			}
-		}
-	}()
+	pageErrs, done := browsercheck.Console(bctx, func(m chromedp.ConsoleMessage) bool {
+		return m.IsException() || m.Type == chromedp.ConsoleError && !strings.Contains(m.URL, "favicon.ico")
+	})
 	t.Cleanup(func() {
 		cancelBrowser()
 		<-done
 		cancel()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, e := range pageErrs {
+		for _, e := range pageErrs() {
 			t.Errorf("page console: %s", e)
 		}
 	})
